@@ -1,0 +1,161 @@
+// The one settings schema. Everything that reads settings (engine start-up,
+// EngineApi.updateSettings, the console's forms) validates against this, so an
+// error always names the same field the same way. Defaults live here too:
+// `SettingsSchema.parse({})` is a complete, runnable configuration.
+import { z } from 'zod';
+
+/** "30s", "15m", "4h", "5d" → milliseconds. Sendmail's time-unit syntax. */
+export const DURATION_RE = /^(\d+)(s|m|h|d|w)$/;
+const UNIT_MS: Record<string, number> = { s: 1e3, m: 60e3, h: 3600e3, d: 86400e3, w: 604800e3 };
+export function durationMs(value: string): number {
+  const m = DURATION_RE.exec(value);
+  if (!m) throw new Error(`not a duration: ${value}`);
+  return Number(m[1]) * UNIT_MS[m[2]];
+}
+const duration = z.string().regex(DURATION_RE, 'a duration such as 30s, 15m, 4h or 5d');
+
+const port = z.number().int().min(0).max(65535);
+/** A port that may be switched off with `false` (e.g. no SMTPS listener). */
+const optionalPort = z.union([port, z.literal(false)]);
+const hostname = z.string().min(1).regex(/^[A-Za-z0-9.-]+$/, 'a host name (letters, digits, dots, hyphens)');
+/** "host", "[1.2.3.4]" (no MX lookup), or "[::1]". */
+const nextHop = z.string().min(1).regex(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)$/, 'a host name or [ip-address]');
+
+export const SmartHostSchema = z.object({
+  host: nextHop,
+  port: port.default(587),
+  tls: z.enum(['none', 'starttls', 'implicit']).default('starttls'),
+  auth: z.object({ user: z.string().min(1), pass: z.string() }).optional(),
+  /** Refuse to send without TLS (otherwise STARTTLS is opportunistic). */
+  requireTls: z.boolean().default(false),
+});
+
+export const RouteSchema = z.object({
+  /** "example.com" (that domain) or ".example.com" (any subdomain), mailertable style. */
+  domain: z.string().min(1).regex(/^\.?[A-Za-z0-9.-]+$/, 'a domain, or .domain for its subdomains'),
+  mailer: z.enum(['esmtp', 'smtp', 'relay', 'local', 'error']),
+  /** esmtp/smtp/relay: host or [ip]; local: user; error: "5.7.1:message". */
+  host: z.string().default(''),
+  port: port.optional(),
+});
+
+export const DnsblSchema = z.object({
+  zone: hostname,
+  message: z.string().default('Rejected: $&{client_addr} listed at $&{zone}'),
+  tempfail: z.boolean().default(false),
+  /** Answer codes that count as listed; empty = any 127.0.0.x answer. */
+  match: z.array(z.string()).default([]),
+  enhanced: z.boolean().default(false),
+});
+
+export const AccessRuleSchema = z.object({
+  key: z.string().min(1),
+  action: z.string().min(1),
+});
+
+export const SlowQueueSchema = z.object({
+  enabled: z.boolean().default(false),
+  afterAttempts: z.number().int().min(1).default(5),
+  afterAge: duration.default('1d'),
+  queueRun: z.string().default('0 */4 * * *'),
+});
+
+export const SettingsSchema = z.object({
+  hostname: hostname.default('localhost'),
+  listen: z.object({
+    address: z.string().default('127.0.0.1'),
+    smtp: optionalPort.default(2525),
+    submission: optionalPort.default(2587),
+    smtps: optionalPort.default(false),
+  }).prefault({}),
+  console: z.object({
+    address: z.string().default('127.0.0.1'),
+    port: optionalPort.default(8025),
+  }).prefault({}),
+  domains: z.object({
+    local: z.array(hostname).default([]),
+    /** Networks (CIDR or IP) and domains whose clients may relay. */
+    relay: z.array(z.string()).default([]),
+  }).prefault({}),
+  aliases: z.record(z.string(), z.array(z.string())).default({ postmaster: ['root'] }),
+  forwards: z.record(z.string(), z.array(z.string())).default({}),
+  users: z.array(z.object({ name: z.string().min(1), passwordHash: z.string().min(1) })).default([]),
+  routes: z.array(RouteSchema).default([]),
+  smartHost: SmartHostSchema.nullable().default(null),
+  delivery: z.object({
+    mode: z.enum(['background', 'queueonly', 'deferred']).default('background'),
+    /** node-cron expressions; each runs the default queue group. */
+    queueRun: z.union([z.string(), z.array(z.string())]).default('*/30 * * * *'),
+    online: z.object({
+      probe: z.enum(['smarthost', 'dns', 'none']).default('none'),
+      /** Host to probe in `dns` mode (resolved through dns.servers, then connected). */
+      probeHost: z.string().default(''),
+      flushOnOnline: z.boolean().default(true),
+      recheck: duration.default('30s'),
+    }).prefault({}),
+    slowQueue: SlowQueueSchema.prefault({}),
+    queueWarn: duration.default('4h'),
+    queueReturn: duration.default('5d'),
+    doubleBounce: z.string().default('postmaster'),
+    remotePort: port.default(25),
+    /** First retry after this; doubles each attempt up to maxBackoff (Postfix: 300s..4000s). */
+    minBackoff: duration.default('5m'),
+    maxBackoff: duration.default('1h'),
+    concurrency: z.number().int().min(1).max(100).default(10),
+    connectTimeout: duration.default('30s'),
+  }).prefault({}),
+  rewrite: z.object({
+    masqueradeAs: z.string().default(''),
+    masqueradeEntireDomain: z.boolean().default(false),
+    masqueradeEnvelope: z.boolean().default(false),
+    alwaysAddDomain: z.boolean().default(true),
+    generics: z.record(z.string(), z.string()).default({}),
+  }).prefault({}),
+  access: z.array(AccessRuleSchema).default([]),
+  antispam: z.object({
+    dnsbl: z.array(DnsblSchema).default([]),
+    delayChecks: z.enum(['off', 'on', 'friend', 'hater']).default('off'),
+  }).prefault({}),
+  smtp: z.object({
+    greeting: z.string().default('$j ESMTP'),
+    privacy: z.array(z.enum(['novrfy', 'noexpn', 'needmailhelo', 'noetrn', 'goaway', 'authwarnings',
+      'restrictqrun', 'restrictmailq'])).default(['novrfy', 'noexpn']),
+    help: z.boolean().default(false),
+    maxMessageSize: z.number().int().min(1024).default(15 * 1024 * 1024),
+    maxRcptsPerMessage: z.number().int().min(1).default(100),
+    badRcptThrottle: z.number().int().min(0).default(4),
+    maxDaemonChildren: z.number().int().min(1).default(20),
+    maxHeadersLength: z.number().int().min(1024).default(32000),
+    /** Free 1 KiB blocks the spool's filesystem must keep; below this, 452 4.3.1. */
+    minFreeBlocks: z.number().int().min(0).default(100),
+    /** Unknown commands and syntax errors before the session is closed (421). */
+    maxErrors: z.number().int().min(1).default(10),
+  }).prefault({}),
+  tls: z.object({
+    cert: z.string().default(''),
+    key: z.string().default(''),
+    ca: z.string().default(''),
+    dhParams: z.string().default(''),
+    verifyClients: z.boolean().default(false),
+    ciphers: z.string().default(''),
+  }).prefault({}),
+  localDelivery: z.object({
+    agent: z.enum(['maildir', 'mbox', 'pipe']).default('maildir'),
+    command: z.string().default('/usr/bin/procmail -d $u'),
+    /** Where mailboxes live: relative paths are under the data directory. */
+    mailboxDir: z.string().default('mail'),
+    luserRelay: z.string().default(''),
+    forwardEnabled: z.boolean().default(true),
+    readHomeForward: z.boolean().default(false),
+  }).prefault({}),
+  dns: z.object({
+    /** "ip" or "ip:port"; empty = the system's resolvers. */
+    servers: z.array(z.string()).default([]),
+    timeout: duration.default('5s'),
+  }).prefault({}),
+});
+
+export type Settings = z.infer<typeof SettingsSchema>;
+export type SmartHost = z.infer<typeof SmartHostSchema>;
+export type Route = z.infer<typeof RouteSchema>;
+export type SettingsInput = z.input<typeof SettingsSchema>;

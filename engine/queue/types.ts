@@ -1,0 +1,56 @@
+// The spool's contract, agreed before its implementation: cleanup writes through
+// it, qmgr updates and removes through it, `mailq` lists through it. Files, not a
+// database (DESIGN.md): per message a data file and a control file (Sendmail's
+// df/qf); the control file's rename into place is the commit point.
+import type { Readable } from 'node:stream';
+import type { QueueEntry, QueueId } from '../contracts.ts';
+import type { CorruptEntry } from '../api.ts';
+
+/** A message being received: bytes go in with write(); nothing is visible until commit(). */
+export interface SpoolWriter {
+  readonly id: QueueId;
+  /** Append bytes of the message (already normalised to CRLF by cleanup). */
+  write(chunk: Buffer): Promise<void>;
+  /** Bytes written so far. */
+  readonly bytesWritten: number;
+  /**
+   * fsync the data, write the control file to a temporary name, fsync it, rename it
+   * into place and fsync the directory. Resolves only when all of that is on disk:
+   * this is what stands behind a `250`. Concurrent commits may share directory fsyncs.
+   */
+  commit(entry: Omit<QueueEntry, 'id' | 'size'>): Promise<QueueEntry>;
+  /** Discard everything written (client vanished, message refused). Never throws. */
+  abort(): Promise<void>;
+}
+
+export interface RecoveryReport {
+  /** Every intact entry found, to be scheduled by qmgr. */
+  entries: QueueEntry[];
+  /** Half-written files (data without a committed control file) removed. */
+  cleaned: number;
+  /** Damaged entries moved to the corrupt area this time. */
+  corrupt: CorruptEntry[];
+}
+
+export interface Spool {
+  /** The spool directory (printed by mailq's first line). */
+  readonly dir: string;
+  /** Scan the spool after a start or crash: clean temporaries, move damaged entries aside. */
+  recover(): Promise<RecoveryReport>;
+  begin(): Promise<SpoolWriter>;
+  /** Durably replace an entry's control record (write temp, fsync, rename, fsync dir). */
+  update(entry: QueueEntry): Promise<void>;
+  /** Remove both files of a finished or deleted entry. Missing files are not an error. */
+  remove(id: QueueId): Promise<void>;
+  /** A fresh stream over the stored message. */
+  open(id: QueueId): Readable;
+  /** The stored header block (up to the first empty line), as text. */
+  readHeaders(id: QueueId): Promise<string>;
+  /** Read every control record without recovering (used by `mailq` when the engine is down). */
+  list(): Promise<QueueEntry[]>;
+  /** Move an entry's files to the corrupt area with a reason; kept, never deleted. */
+  moveToCorrupt(id: QueueId, reason: string): Promise<CorruptEntry>;
+  listCorrupt(): Promise<CorruptEntry[]>;
+  /** Free space of the spool's filesystem, in 1 KiB blocks (for smtp.minFreeBlocks). */
+  freeBlocks(): Promise<number>;
+}
