@@ -5,7 +5,9 @@
 // Every method takes and returns plain JSON-serialisable data so that each
 // adapter can carry it unchanged. Events flow out through `subscribe`.
 import type { QueueEntry, QueueId, QueueState, Resolution, Envelope } from './contracts.ts';
-import type { Settings } from './config/schema.ts';
+import type { Settings, SmartHost } from './config/schema.ts';
+import type { SecurityApi } from './security-api.ts';
+import type { RoutingApi } from './routing-api.ts';
 
 export interface Listener { name: 'smtp' | 'submission' | 'smtps' | 'console'; address: string; port: number }
 
@@ -67,6 +69,15 @@ export interface SubmitRequest {
   messageBase64: string;
 }
 
+/** One step of the smart host test (console's "Test connection" / "Send test message"). */
+export interface SmartHostTestStep { step: 'connect' | 'tls' | 'auth' | 'send'; ok: boolean; detail: string }
+export interface SmartHostTestOptions {
+  /** After AUTH, send a short test message to this address ("Send test message"). */
+  sendTo?: string;
+  /** Envelope sender of the test message; default postmaster@hostname. */
+  from?: string;
+}
+
 export type EngineEvent =
   | { type: 'queue:added'; entry: QueueEntry }
   | { type: 'queue:changed'; entry: QueueEntry }
@@ -79,9 +90,15 @@ export type EngineEvent =
   | { type: 'flush:done'; summary: FlushSummary }
   | { type: 'online:changed'; online: OnlineState }
   | { type: 'settings:changed'; settings: Settings }
-  | { type: 'log:line'; line: string };
+  | { type: 'log:line'; line: string }
+  /** DH parameter generation (issue 6): openssl's candidate count so far; `done` at the end. */
+  | { type: 'tls:dhparams'; marks: number; done: boolean; error?: string };
 
-export interface EngineApi {
+/**
+ * Issue 6 (relay tester, DNSBL test, health, certificates, users): engine/security-api.ts.
+ * Issue 5 (aliases import, rewrite preview, routing checks for the routing pages): engine/routing-api.ts.
+ */
+export interface EngineApi extends SecurityApi, RoutingApi {
   status(): Promise<EngineStatus>;
   listQueue(selector?: QueueSelector): Promise<QueueEntry[]>;
   getMessage(id: QueueId): Promise<MessageDetail | null>;
@@ -110,6 +127,12 @@ export interface EngineApi {
   testAddress(address: string): Promise<Resolution>;
   /** A hint that the network may have changed (interfaces, resume, Electron online). */
   networkChanged(): Promise<OnlineState>;
+  /**
+   * Try the smart host (the given one, e.g. an unsaved form, or the saved one):
+   * connect, TLS, AUTH, and with `sendTo` one test message. Implemented by
+   * engine/smarthost-test.ts `testSmartHost(settings, smartHost, options)`.
+   */
+  testSmartHost(smartHost?: SmartHost | null, options?: SmartHostTestOptions): Promise<SmartHostTestStep[]>;
 
   subscribe(listener: (event: EngineEvent) => void): () => void;
 }
@@ -119,5 +142,11 @@ export const ENGINE_API_METHODS = [
   'status', 'listQueue', 'getMessage', 'listCorrupt',
   'flush', 'hold', 'release', 'remove', 'bounceNow', 'requeue', 'moveToGroup',
   'submit', 'getSettings', 'updateSettings', 'tailLog', 'testAddress', 'networkChanged',
+  'testSmartHost',
+  // issue 6 (engine/security-api.ts SECURITY_API_METHODS)
+  'testRelay', 'testDnsbl', 'healthCheck', 'generateSelfSigned', 'generateDhParams',
+  'importCertificate', 'certificateInfo', 'hashPassword',
+  // issue 5 (engine/routing-api.ts ROUTING_API_METHODS)
+  'parseAliases', 'previewRewrite', 'checkRouting',
 ] as const satisfies readonly Exclude<keyof EngineApi, 'subscribe'>[];
 export type EngineApiMethod = (typeof ENGINE_API_METHODS)[number];

@@ -117,6 +117,9 @@ export interface Destination {
   address: string;
   /** The original recipient it came from (for DSN ORCPT and the log). */
   original: string;
+  /** RFC 3461 NOTIFY / ORCPT of the recipient request, relayed on RCPT TO when the next hop offers DSN. */
+  notify?: DsnNotify[];
+  orcpt?: string;
 }
 
 /** One step of an address resolution; the address tester prints these. */

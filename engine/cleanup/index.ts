@@ -1,0 +1,145 @@
+// cleanup: the only stage that creates queue entries (STYLE.md §1). Takes an
+// envelope and a message stream from smtpd or the sendmail CLI, validates and
+// normalises it line by line, adds the trace and missing headers, streams it
+// into a SpoolWriter and commits the entry. Resolves only after the spool commit
+// is on disk — that is what stands behind a `250`. On any refusal nothing is
+// committed (writer.abort()). Never buffers a whole message, never delivers.
+import type { Readable } from 'node:stream';
+import type { Settings } from '../config/schema.ts';
+import type { ClientInfo, Envelope, QueueEntry } from '../contracts.ts';
+import { SmtpError } from '../contracts.ts';
+import type { Spool } from '../queue/types.ts';
+import type { HeaderBlock } from './headers.ts';
+import type { LineEndings } from './lines.ts';
+import { MessageBuilder } from './message.ts';
+import { pump } from './pump.ts';
+import { fromFor, messageIdFor, receivedHeader, rfc5322Date } from './received.ts';
+import { rewriteHeaders, rewriteSender } from './rewrite.ts';
+
+export type { LineEndings } from './lines.ts';
+export { InputClosedError } from './pump.ts';
+
+export interface CleanupDeps {
+  spool: Spool;
+  settings: () => Settings;
+  /** Told about every committed entry (qmgr schedules it, the UI shows it). */
+  onQueued: (e: QueueEntry) => void;
+  now?: () => number;
+}
+
+export interface AcceptOptions {
+  lineEndings: LineEndings;
+}
+
+export interface Cleanup {
+  /** Store one message; resolves with the committed entry, rejects with SmtpError. */
+  accept(envelope: Envelope, client: ClientInfo, source: Readable, opts: AcceptOptions): Promise<QueueEntry>;
+}
+
+/**
+ * More Received: headers than this means a mail loop. 50 is Postfix's
+ * hopcount_limit; RFC 5321 §6.3 asks for a limit of at least 100 *hops*
+ * but every real MTA uses a smaller header count (Sendmail 25, Postfix 50).
+ */
+export const MAX_RECEIVED = 50;
+
+/** Octets gathered before one spool write: 64 KiB, a typical pipe/socket buffer size. */
+const WRITE_BATCH = 64 * 1024;
+
+/** Local submission gets Message-ID/Date/From added when missing (RFC 6409 §8). */
+function isLocalSubmission(client: ClientInfo, opts: AcceptOptions): boolean {
+  return opts.lineEndings === 'lf' || client.daemon === 'cli' || client.daemon === 'submission';
+}
+
+export function createCleanup(deps: CleanupDeps): Cleanup {
+  const now = deps.now ?? Date.now;
+
+  return {
+    async accept(envelope, client, source, opts) {
+      const settings = deps.settings();
+      const arrivalTime = now();
+      // Sender rewriting (issue 5, rewrite.ts): generics, masquerading and
+      // qualification touch only our own addresses, as Sendmail's do.
+      const sender = rewriteSender(envelope.sender, settings);
+      const writer = await deps.spool.begin();
+      let messageId: string | undefined;
+
+      const finishHeaders = (headers: HeaderBlock): Buffer => {
+        const hops = headers.count('received');
+        if (hops > MAX_RECEIVED) {
+          throw new SmtpError(554, '5.4.6', `Too many hops (${hops} Received: headers, max ${MAX_RECEIVED}); mail loop?`);
+        }
+        const added: string[] = [];
+        messageId = headers.value('message-id');
+        if (isLocalSubmission(client, opts)) {
+          if (!messageId) {
+            messageId = messageIdFor(writer.id, settings.hostname, arrivalTime);
+            added.push(`Message-ID: ${messageId}\r\n`);
+          }
+          if (!headers.has('date')) added.push(`Date: ${rfc5322Date(arrivalTime)}\r\n`);
+          if (!headers.has('from')) added.push(`From: ${fromFor(sender, settings.hostname)}\r\n`);
+        }
+        const received = receivedHeader({ client, envelope, id: writer.id, hostname: settings.hostname, now: arrivalTime });
+        // latin1 keeps every byte of 8-bit headers as it was; only addresses change.
+        const original = Buffer.from(rewriteHeaders(headers.toBuffer().toString('latin1'), settings), 'latin1');
+        return Buffer.concat([Buffer.from(received), original, Buffer.from(added.join(''))]);
+      };
+
+      const builder = new MessageBuilder({
+        mode: opts.lineEndings,
+        maxMessageSize: settings.smtp.maxMessageSize,
+        maxHeadersLength: settings.smtp.maxHeadersLength,
+        finishHeaders,
+      });
+
+      // Small chunks (a socket delivers a few KiB at a time) are gathered into
+      // writes of up to WRITE_BATCH octets: far fewer system calls, bounded memory.
+      let batch: Buffer[] = [];
+      let batched = 0;
+      let inflight: Promise<void> = Promise.resolve();
+      const flush = () => {
+        const out = Buffer.concat(batch, batched);
+        batch = [];
+        batched = 0;
+        inflight = writer.write(out);
+        return inflight;
+      };
+      let entry: QueueEntry;
+      try {
+        await pump(source, async (chunk) => {
+          const out = builder.push(chunk);
+          batch.push(out);
+          batched += out.length;
+          if (batched >= WRITE_BATCH) await flush();
+        });
+        const tail = builder.end();
+        batch.push(tail);
+        batched += tail.length;
+        if (batched) await flush();
+        entry = await writer.commit({
+          sender,
+          recipients: envelope.recipients.map((r) => ({ ...r, status: 'pending' as const })),
+          arrivalTime,
+          state: 'active',
+          group: 'default',
+          attempts: 0,
+          nextAttempt: 0,
+          ret: envelope.ret,
+          envid: envelope.envid,
+          body: envelope.body,
+          smtputf8: envelope.smtputf8,
+          client,
+          messageId,
+        });
+      } catch (err) {
+        // A write may still be running if the input vanished mid-chunk; let it
+        // finish (or fail) so abort() removes everything it wrote.
+        await inflight.catch(() => undefined);
+        await writer.abort();
+        throw err;
+      }
+      deps.onQueued(entry);
+      return entry;
+    },
+  };
+}

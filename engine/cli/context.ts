@@ -1,0 +1,47 @@
+// What every command receives, and the shared steps around one: parse flags,
+// answer --help, find the data directory, reach the engine or say it is not
+// running. Holds no command logic.
+import { parseArgs, str, type FlagSpec, type Parsed } from './args.ts';
+import type { ControlClient } from './control-socket.ts';
+import { findEngine, notRunningMessage } from './engine-link.ts';
+import { EX_UNAVAILABLE } from './exit-codes.ts';
+import { err, out, resolveHome, type CliIo } from './io.ts';
+
+export interface Ctx {
+  io: CliIo;
+  /** --home given before the command name (`mailstop --home X mailq`). */
+  globalHome?: string;
+}
+
+export interface Command {
+  name: string;
+  summary: string;
+  usage: string;
+  run(args: string[], ctx: Ctx): Promise<number>;
+}
+
+export interface Prepared extends Parsed { home: string }
+
+/** Parses a command's arguments; returns null after printing --help. */
+export function prepare(args: string[], spec: Record<string, FlagSpec>, cmd: Pick<Command, 'usage'>, ctx: Ctx): Prepared | null {
+  const parsed = parseArgs(args, spec, cmd.usage);
+  if (parsed.help) {
+    out(ctx.io, cmd.usage);
+    return null;
+  }
+  return { ...parsed, home: resolveHome(str(parsed.flags, 'home') ?? ctx.globalHome, ctx.io.env) };
+}
+
+/** Runs `fn` with the running engine, or prints that it is not running (exit 69). */
+export async function withEngine(home: string, io: CliIo, fn: (api: ControlClient) => Promise<number>): Promise<number> {
+  const api = await findEngine(home);
+  if (!api) {
+    err(io, notRunningMessage(home));
+    return EX_UNAVAILABLE;
+  }
+  try {
+    return await fn(api);
+  } finally {
+    api.close();
+  }
+}

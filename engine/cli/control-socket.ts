@@ -1,0 +1,209 @@
+// The control socket: EngineApi carried over a unix socket as newline-delimited
+// JSON, so every CLI command is a thin client of the running engine.
+//
+//   request   {"id":1,"method":"listQueue","params":[{...}]}
+//   response  {"id":1,"result":...}  |  {"id":1,"error":{"message":"...","responseCode":550,"enhanced":"5.1.1"}}
+//   subscribe {"id":2,"method":"subscribe","params":[]} → {"id":2,"result":null}, then {"event":{...}} lines
+//             until the client closes that connection.
+//
+// Only names in ENGINE_API_METHODS (plus `subscribe`) are carried; anything else
+// is refused. The socket file is mode 0600: whoever can open it can do anything
+// the engine can, so only its owner may. This module holds no mail logic.
+import fs from 'node:fs/promises';
+import net from 'node:net';
+import readline from 'node:readline';
+import { ENGINE_API_METHODS, type EngineApi, type EngineApiMethod, type EngineEvent } from '../api.ts';
+import { SmtpError } from '../contracts.ts';
+
+/**
+ * JSON has no `undefined`: inside an array it would arrive as null, and some
+ * methods tell the two apart (testSmartHost(undefined) = the saved smart host,
+ * (null) = none). `undef` lists the parameter positions that were undefined.
+ */
+interface Request { id: number | string; method: string; params?: unknown[]; undef?: number[] }
+interface WireError { message: string; responseCode?: number; enhanced?: string }
+
+const METHODS = new Set<string>(ENGINE_API_METHODS);
+
+/** How long a client waits for a socket to accept before calling the engine not running. */
+const CONNECT_TIMEOUT_MS = 2000;
+
+export class EngineNotRunningError extends Error {
+  constructor(public readonly socketPath: string, why: string) {
+    super(`engine not running (${why} at ${socketPath})`);
+  }
+}
+
+function wireError(e: unknown): WireError {
+  if (e instanceof SmtpError) return { message: e.message, responseCode: e.responseCode, enhanced: e.enhanced };
+  return { message: e instanceof Error ? e.message : String(e) };
+}
+
+function send(socket: net.Socket, value: unknown): void {
+  if (!socket.destroyed && socket.writable) socket.write(JSON.stringify(value) + '\n');
+}
+
+/** Serves `api` on a unix socket at `socketPath` (replacing a stale socket file). */
+export async function serveControl(api: EngineApi, socketPath: string): Promise<{ close(): Promise<void> }> {
+  const connections = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    connections.add(socket);
+    const unsubscribers: (() => void)[] = [];
+    socket.on('error', () => socket.destroy()); // a client vanishing is not our problem
+    socket.on('close', () => {
+      connections.delete(socket);
+      for (const u of unsubscribers) u();
+    });
+    const lines = readline.createInterface({ input: socket, crlfDelay: Infinity });
+    lines.on('line', (line) => {
+      if (!line.trim()) return;
+      let req: Request;
+      try {
+        req = JSON.parse(line) as Request;
+      } catch {
+        send(socket, { id: null, error: { message: 'malformed request: not JSON' } });
+        return;
+      }
+      void handle(api, socket, req, unsubscribers);
+    });
+  });
+  // The caller holds the engine pid lock, so a socket file left here is a corpse.
+  await fs.rm(socketPath, { force: true });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(socketPath, () => { server.off('error', reject); resolve(); });
+  });
+  await fs.chmod(socketPath, 0o600);
+  return {
+    async close() {
+      for (const c of connections) c.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await fs.rm(socketPath, { force: true });
+    },
+  };
+}
+
+async function handle(api: EngineApi, socket: net.Socket, req: Request, unsubscribers: (() => void)[]): Promise<void> {
+  const { id, method } = req;
+  if (method === 'subscribe') {
+    unsubscribers.push(api.subscribe((event) => send(socket, { event })));
+    send(socket, { id, result: null });
+    return;
+  }
+  if (typeof method !== 'string' || !METHODS.has(method)) {
+    send(socket, { id, error: { message: `unknown method: ${String(method)}` } });
+    return;
+  }
+  const params = Array.isArray(req.params) ? [...req.params] : [];
+  for (const i of Array.isArray(req.undef) ? req.undef : []) if (Number.isInteger(i) && i >= 0 && i < params.length) params[i] = undefined;
+  try {
+    const fn = api[method as EngineApiMethod] as (...args: unknown[]) => Promise<unknown>;
+    const result = await fn.apply(api, params);
+    send(socket, { id, result: result === undefined ? null : result });
+  } catch (e) {
+    send(socket, { id, error: wireError(e) });
+  }
+}
+
+/** The client side: EngineApi over the socket, plus close(). */
+export type ControlClient = EngineApi & {
+  close(): void;
+  /** Like subscribe, but resolves once the engine has confirmed the subscription. */
+  subscribeReady(listener: (event: EngineEvent) => void): Promise<() => void>;
+  /** Settles when the connection ends (the engine stopped, or close() was called). */
+  closed: Promise<void>;
+};
+
+function openSocket(socketPath: string): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(socketPath);
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new EngineNotRunningError(socketPath, 'no answer'));
+    }, CONNECT_TIMEOUT_MS);
+    socket.once('connect', () => { clearTimeout(timer); socket.off('error', onError); resolve(socket); });
+    const onError = (e: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      if (e.code === 'ENOENT') reject(new EngineNotRunningError(socketPath, 'no control socket'));
+      else if (e.code === 'ECONNREFUSED') reject(new EngineNotRunningError(socketPath, 'stale control socket'));
+      else reject(e);
+    };
+    socket.once('error', onError);
+  });
+}
+
+function toError(e: WireError): Error {
+  if (typeof e.responseCode === 'number' && typeof e.enhanced === 'string') {
+    // Rebuild the SmtpError so callers can map 4xx/5xx to exit codes.
+    const text = e.message.startsWith(e.enhanced + ' ') ? e.message.slice(e.enhanced.length + 1) : e.message;
+    return new SmtpError(e.responseCode, e.enhanced, text);
+  }
+  return new Error(e.message);
+}
+
+/** A line-oriented JSON connection with request/response matching by id. */
+function rpc(socket: net.Socket, onEvent?: (event: EngineEvent) => void) {
+  let nextId = 1;
+  const pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
+  const fail = (e: Error) => {
+    for (const p of pending.values()) p.reject(e);
+    pending.clear();
+  };
+  readline.createInterface({ input: socket, crlfDelay: Infinity }).on('line', (line) => {
+    let msg: { id?: number; result?: unknown; error?: WireError; event?: EngineEvent };
+    try { msg = JSON.parse(line); } catch { return; }
+    if (msg.event && onEvent) { onEvent(msg.event); return; }
+    const p = typeof msg.id === 'number' ? pending.get(msg.id) : undefined;
+    if (!p) return;
+    pending.delete(msg.id!);
+    if (msg.error) p.reject(toError(msg.error)); else p.resolve(msg.result);
+  });
+  socket.on('error', (e) => fail(e));
+  socket.on('close', () => fail(new Error('engine closed the control connection')));
+  return {
+    call(method: string, params: unknown[]): Promise<unknown> {
+      if (socket.destroyed) return Promise.reject(new Error('control connection closed'));
+      const id = nextId++;
+      return new Promise((resolve, reject) => {
+        pending.set(id, { resolve, reject });
+        const undef = params.flatMap((p, i) => (p === undefined ? [i] : []));
+        socket.write(JSON.stringify({ id, method, params, ...(undef.length ? { undef } : {}) }) + '\n');
+      });
+    },
+  };
+}
+
+/** Connects to a running engine; rejects with EngineNotRunningError when nobody listens. */
+export async function connectControl(socketPath: string): Promise<ControlClient> {
+  const socket = await openSocket(socketPath);
+  const main = rpc(socket);
+  const extra = new Set<net.Socket>();
+
+  const subscribeReady = async (listener: (event: EngineEvent) => void): Promise<() => void> => {
+    const s = await openSocket(socketPath);
+    extra.add(s);
+    await rpc(s, listener).call('subscribe', []);
+    return () => { extra.delete(s); s.destroy(); };
+  };
+
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  const client = {
+    closed,
+    close() {
+      socket.destroy();
+      for (const s of extra) s.destroy();
+      extra.clear();
+    },
+    subscribeReady,
+    subscribe(listener: (event: EngineEvent) => void): () => void {
+      let stop: (() => void) | null = null;
+      let cancelled = false;
+      subscribeReady(listener).then((u) => { if (cancelled) u(); else stop = u; }, () => { /* engine gone: no events */ });
+      return () => { cancelled = true; stop?.(); };
+    },
+  } as Record<string, unknown>;
+  for (const method of ENGINE_API_METHODS) {
+    client[method] = (...params: unknown[]) => main.call(method, params);
+  }
+  return client as unknown as ControlClient;
+}

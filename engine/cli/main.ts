@@ -1,0 +1,95 @@
+// The `mailstop` command: picks the subcommand, turns usage errors into one
+// line plus the usage text (exit 64, EX_USAGE), and anything unexpected into
+// one line (exit 70). Every command honours --home DIR, then MAILSTOP_HOME,
+// then ~/.mailstop. The commands themselves live beside this file.
+import type { Command } from './context.ts';
+import { EX_OK, EX_SOFTWARE, EX_USAGE, UsageError } from './exit-codes.ts';
+import { err, out, processIo, type CliIo } from './io.ts';
+
+/**
+ * The commands, each loaded only when used: `mailq` from cron should not pay
+ * for loading the SMTP server and every transport.
+ */
+interface Entry { name: string; summary: string; load(): Promise<Command> }
+const queue = () => import('./queue-commands.ts');
+const pick = (name: string) => async () => (await queue()).actionCommands.find((c) => c.name === name)!;
+export const COMMANDS: Entry[] = [
+  { name: 'serve', summary: 'run the engine (SMTP listeners, queue, console) for one data directory',
+    load: async () => (await import('./serve.ts')).serveCommand },
+  { name: 'sendmail', summary: 'drop-in for /usr/sbin/sendmail: queue a message read on stdin (-t -i -f -F -bp -q -bv -bt -bi -bs)',
+    load: async () => (await import('./sendmail.ts')).sendmailCommand },
+  { name: 'mailq', summary: 'list the queue in Sendmail\'s layout (also: sendmail -bp)', load: async () => (await queue()).mailqCommand },
+  { name: 'flush', summary: 'run the queue now (also: sendmail -q)', load: async () => (await queue()).flushCommand },
+  { name: 'hold', summary: 'put messages on hold (no delivery until released)', load: pick('hold') },
+  { name: 'release', summary: 'release held messages', load: pick('release') },
+  { name: 'delete', summary: 'delete messages without notice', load: pick('delete') },
+  { name: 'bounce', summary: 'return messages to their senders now, with a DSN', load: pick('bounce') },
+  { name: 'requeue', summary: 'reset attempts and schedule at once', load: pick('requeue') },
+  { name: 'move', summary: 'move messages to a queue group (e.g. slow)', load: async () => (await queue()).moveCommand },
+  { name: 'status', summary: 'show whether the engine runs, its listeners, online state and queue counts',
+    load: async () => (await queue()).statusCommand },
+  { name: 'log', summary: 'show the maillog; -f follows it live', load: async () => (await import('./log-command.ts')).logCommand },
+  { name: 'newaliases', summary: 'check the aliases and report problems line by line (also: sendmail -bi)',
+    load: async () => (await import('./config-commands.ts')).newaliasesCommand },
+  { name: 'config', summary: 'check, read or change config.json', load: async () => (await import('./config-commands.ts')).configCommand },
+];
+
+export function usage(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  return [
+    'usage: mailstop [--home DIR] COMMAND [options]   (mailstop COMMAND --help for its options)',
+    '',
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    'The data directory is --home DIR, else $MAILSTOP_HOME, else ~/.mailstop.',
+  ].join('\n');
+}
+
+/**
+ * Pulls a leading `--home DIR` / `--home=DIR` off the front (before the command
+ * name), so `mailstop --home X sendmail -t` works: sendmail's own flags are
+ * single-dash getopt letters and never see it.
+ */
+function globalHome(argv: string[]): { home?: string; rest: string[] } {
+  const [first, second] = argv;
+  if (first === '--home') {
+    if (second === undefined) throw new UsageError('option --home needs a value', usage());
+    return { home: second, rest: argv.slice(2) };
+  }
+  if (first?.startsWith('--home=')) return { home: first.slice('--home='.length), rest: argv.slice(1) };
+  return { rest: argv };
+}
+
+export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
+  try {
+    const { home, rest } = globalHome(argv);
+    const [name, ...args] = rest;
+    if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+      out(io, usage());
+      return name === undefined ? EX_USAGE : EX_OK;
+    }
+    const entry = COMMANDS.find((c) => c.name === name);
+    if (!entry) throw new UsageError(`unknown command: ${name}`, usage());
+    const cmd = await entry.load();
+    // `sendmail` takes --home after its name too (scripts add it at the end), but not after `--`.
+    if (cmd.name === 'sendmail') {
+      const stop = args.indexOf('--');
+      const at = args.findIndex((a, i) => (stop < 0 || i < stop) && (a === '--home' || a.startsWith('--home=')));
+      if (at >= 0) {
+        const value = args[at] === '--home' ? args[at + 1] : args[at].slice('--home='.length);
+        if (value === undefined) throw new UsageError('option --home needs a value', cmd.usage);
+        args.splice(at, args[at] === '--home' ? 2 : 1);
+        return await cmd.run(args, { io, globalHome: value });
+      }
+    }
+    return await cmd.run(args, { io, globalHome: home });
+  } catch (e) {
+    if (e instanceof UsageError) {
+      err(io, e.message);
+      if (e.usage) io.stderr.write(e.usage + '\n');
+      return EX_USAGE;
+    }
+    err(io, `internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    return EX_SOFTWARE;
+  }
+}

@@ -1,0 +1,205 @@
+// The queue commands: mailq, flush, hold/release/delete/bounce/requeue, move,
+// status. Each is a thin client of EngineApi over the control socket; only
+// `mailq` reads the spool itself when the engine is not running (a listing
+// never changes anything). Output formats come from engine/queue/listing.ts.
+import fs from 'node:fs/promises';
+import type { ActionResult, EngineApi, EngineEvent, EngineStatus, FlushOptions, QueueSelector } from '../api.ts';
+import type { QueueEntry } from '../contracts.ts';
+import { formatMailq, toPostqueueJson } from '../queue/listing.ts';
+import { createSpool } from '../queue/spool.ts';
+import { bool, str, strs } from './args.ts';
+import { prepare, withEngine, type Command, type Ctx } from './context.ts';
+import { findEngine } from './engine-link.ts';
+import { EX_NOINPUT, EX_OK, UsageError } from './exit-codes.ts';
+import { err, out, type CliIo } from './io.ts';
+import { spoolDir } from './paths.ts';
+
+/** The queue, from the engine when it runs, else from the spool files. */
+export async function readQueue(home: string): Promise<{ entries: QueueEntry[]; running: boolean }> {
+  const api = await findEngine(home);
+  if (api) {
+    try { return { entries: await api.listQueue(), running: true }; } finally { api.close(); }
+  }
+  const dir = spoolDir(home);
+  try {
+    await fs.access(dir);
+  } catch {
+    return { entries: [], running: false }; // never started, nothing ever queued
+  }
+  return { entries: await createSpool(dir).list(), running: false };
+}
+
+/**
+ * With no engine running nothing is being delivered, whatever state a control
+ * file was left in (a crash mid-delivery, or a `sendmail` drop while stopped):
+ * the listing says so instead of showing a `*`.
+ */
+function asStopped(e: QueueEntry): QueueEntry {
+  return e.state === 'active' ? { ...e, state: 'deferred', reason: e.reason ?? 'Deferred: mailstop is not running' } : e;
+}
+
+export async function printQueue(home: string, io: CliIo, json: boolean): Promise<number> {
+  const { entries, running } = await readQueue(home);
+  if (json) {
+    for (const e of entries) out(io, JSON.stringify(toPostqueueJson(e)));
+  } else {
+    io.stdout.write(formatMailq(running ? entries : entries.map(asStopped), { spoolDir: spoolDir(home) }));
+  }
+  return EX_OK;
+}
+
+export const mailqCommand: Command = {
+  name: 'mailq',
+  summary: 'list the queue in Sendmail\'s layout (also: sendmail -bp)',
+  usage: `usage: mailstop mailq [--json] [--home DIR]
+  --json   one JSON object per message (Postfix postqueue -j names, plus attempts, next_attempt)`,
+  async run(args, ctx) {
+    const p = prepare(args, { json: { type: 'boolean' } }, this, ctx);
+    if (!p) return EX_OK;
+    if (p.positional.length) throw new UsageError(`unexpected argument: ${p.positional[0]}`, this.usage);
+    return printQueue(p.home, ctx.io, bool(p.flags, 'json'));
+  },
+};
+
+/** Sendmail -v style lines for delivery events: what `flush -v` and `sendmail -v -q` print. */
+export function describeEvent(e: EngineEvent): string[] {
+  switch (e.type) {
+    case 'delivery:attempting':
+      return [`Running ${e.id}`, ...e.recipients.map((r) => `<${r}>... Connecting to ${e.nexthop}...`)];
+    case 'delivery:transcript':
+      return [e.line];
+    case 'delivery:result': {
+      const word = e.status === 'sent' ? 'Sent' : e.status === 'deferred' ? 'Deferred' : 'Bounced';
+      return [`<${e.address}>... ${word} (${e.reply})`];
+    }
+    default:
+      return [];
+  }
+}
+
+export async function runFlush(api: EngineApi & { subscribeReady?(l: (e: EngineEvent) => void): Promise<() => void> },
+  io: CliIo, options: FlushOptions, verbose: boolean, summary: boolean): Promise<number> {
+  let stop: (() => void) | undefined;
+  if (verbose && api.subscribeReady) {
+    stop = await api.subscribeReady((e) => { for (const line of describeEvent(e)) out(io, line); });
+  }
+  try {
+    const s = await api.flush(options);
+    if (summary || verbose) {
+      out(io, `flush: ${s.attempted} attempted, ${s.sent} sent, ${s.deferred} deferred, ${s.bounced} bounced, ` +
+        `${s.skipped} skipped (${(s.durationMs / 1000).toFixed(1)}s)`);
+    }
+    return EX_OK;
+  } finally {
+    stop?.();
+  }
+}
+
+export const flushCommand: Command = {
+  name: 'flush',
+  summary: 'run the queue now (also: sendmail -q)',
+  usage: `usage: mailstop flush [-v] [--id ID]... [--recipient S] [--sender S] [--force] [--home DIR]
+  -v, --verbose    print each delivery and its SMTP transcript as it happens
+  --id ID          only this message (repeatable; bare IDs work too)
+  --recipient S    only messages with a pending recipient containing S (like -qR)
+  --sender S       only messages whose sender contains S (like -qS)
+  --force          deliver even in deferred (hold-until-online) mode`,
+  async run(args, ctx) {
+    const p = prepare(args, {
+      verbose: { type: 'boolean', alias: 'v' }, id: { type: 'strings' }, recipient: { type: 'string' },
+      sender: { type: 'string' }, force: { type: 'boolean' },
+    }, this, ctx);
+    if (!p) return EX_OK;
+    const ids = [...strs(p.flags, 'id'), ...p.positional];
+    const options: FlushOptions = {
+      ...(ids.length ? { ids } : {}),
+      ...(str(p.flags, 'recipient') ? { recipient: str(p.flags, 'recipient') } : {}),
+      ...(str(p.flags, 'sender') ? { sender: str(p.flags, 'sender') } : {}),
+      ...(bool(p.flags, 'force') ? { force: true } : {}),
+    };
+    return withEngine(p.home, ctx.io, (api) => runFlush(api, ctx.io, options, bool(p.flags, 'verbose'), true));
+  },
+};
+
+type ActionName = 'hold' | 'release' | 'remove' | 'bounceNow' | 'requeue';
+
+function actionCommand(name: string, method: ActionName, done: string, summary: string): Command {
+  return {
+    name,
+    summary,
+    usage: `usage: mailstop ${name} ID... [--recipient S] [--sender S] [--home DIR]`,
+    async run(args, ctx) {
+      const p = prepare(args, { recipient: { type: 'string' }, sender: { type: 'string' } }, this, ctx);
+      if (!p) return EX_OK;
+      const selector = selectorOf(p.positional, p.flags, this.usage);
+      return withEngine(p.home, ctx.io, async (api) => report(ctx.io, await api[method](selector), done));
+    },
+  };
+}
+
+function selectorOf(ids: string[], flags: Record<string, unknown>, usage: string): QueueSelector {
+  const recipient = flags.recipient as string | undefined;
+  const sender = flags.sender as string | undefined;
+  // An empty selector would mean "every message"; nobody should get that by forgetting an ID.
+  if (!ids.length && !recipient && !sender) throw new UsageError('name at least one queue ID (or --recipient / --sender)', usage);
+  return { ...(ids.length ? { ids } : {}), ...(recipient ? { recipient } : {}), ...(sender ? { sender } : {}) };
+}
+
+function report(io: CliIo, r: ActionResult, done: string): number {
+  for (const id of r.changed) out(io, `${id}: ${done}`);
+  for (const id of r.missing) err(io, `${id}: not in the queue`);
+  if (!r.changed.length && !r.missing.length) out(io, 'no matching messages');
+  return r.missing.length ? EX_NOINPUT : EX_OK;
+}
+
+export const actionCommands: Command[] = [
+  actionCommand('hold', 'hold', 'held', 'put messages on hold (no delivery until released)'),
+  actionCommand('release', 'release', 'released', 'release held messages'),
+  actionCommand('delete', 'remove', 'deleted', 'delete messages without notice'),
+  actionCommand('bounce', 'bounceNow', 'bounced', 'return messages to their senders now, with a DSN'),
+  actionCommand('requeue', 'requeue', 'requeued', 'reset attempts and schedule at once'),
+];
+
+export const moveCommand: Command = {
+  name: 'move',
+  summary: 'move messages to a queue group (e.g. slow)',
+  usage: 'usage: mailstop move ID... --group GROUP [--recipient S] [--sender S] [--home DIR]',
+  async run(args, ctx) {
+    const p = prepare(args, { group: { type: 'string' }, recipient: { type: 'string' }, sender: { type: 'string' } }, this, ctx);
+    if (!p) return EX_OK;
+    const group = str(p.flags, 'group');
+    if (!group) throw new UsageError('--group is required (e.g. --group slow)', this.usage);
+    const selector = selectorOf(p.positional, p.flags, this.usage);
+    return withEngine(p.home, ctx.io, async (api) => report(ctx.io, await api.moveToGroup(selector, group), `moved to ${group}`));
+  },
+};
+
+export function formatStatus(s: EngineStatus): string[] {
+  const since = new Date(s.online.since).toISOString();
+  const c = s.counts;
+  return [
+    `mailstop ${s.version} on ${s.hostname} (pid ${s.pid}, home ${s.home})`,
+    `started:   ${new Date(s.startedAt).toISOString()}`,
+    `mode:      ${s.mode}`,
+    `online:    ${s.online.online ? 'online' : 'offline'} since ${since}: ${s.online.reason}`,
+    `queue:     ${c.total} total, ${c.active} active, ${c.deferred} deferred, ${c.hold} held, ${c.corrupt} corrupt`,
+    ...s.listeners.map((l) => `listening: ${l.name} ${l.address}:${l.port}`),
+    ...(s.flushing ? ['flushing:  yes'] : []),
+  ];
+}
+
+export const statusCommand: Command = {
+  name: 'status',
+  summary: 'show whether the engine runs, its listeners, online state and queue counts',
+  usage: 'usage: mailstop status [--json] [--home DIR]',
+  async run(args, ctx: Ctx) {
+    const p = prepare(args, { json: { type: 'boolean' } }, this, ctx);
+    if (!p) return EX_OK;
+    return withEngine(p.home, ctx.io, async (api) => {
+      const s = await api.status();
+      if (bool(p.flags, 'json')) out(ctx.io, JSON.stringify(s));
+      else for (const line of formatStatus(s)) out(ctx.io, line);
+      return EX_OK;
+    });
+  },
+};

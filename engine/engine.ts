@@ -1,0 +1,297 @@
+// The engine: wires every stage of the pipeline (DESIGN.md) and implements
+// EngineApi, the one control surface the CLI, console and Electron adapters
+// carry. Owns start-up order, the live settings (stages read them through a
+// getter, so an update applies to the next message) and the event stream.
+// Holds no mail logic of its own: each method delegates to the stage that owns it.
+import { EventEmitter } from 'node:events';
+import { promises as fsp, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import type {
+  ActionResult, CorruptEntry, EngineApi, EngineEvent, EngineStatus, FlushOptions, FlushSummary, Listener,
+  MessageDetail, OnlineState, QueueSelector, SettingsPatch, SettingsUpdate, SmartHostTestOptions, SmartHostTestStep,
+  SubmitRequest,
+} from './api.ts';
+import { createCleanup, type Cleanup } from './cleanup/index.ts';
+import { applyPatch, saveSettings } from './config/load.ts';
+import type { Settings, SmartHost } from './config/schema.ts';
+import type { ClientInfo, Clock, Envelope, QueueEntry, QueueId, Resolution } from './contracts.ts';
+import { createDns, type Dns } from './dns/resolver.ts';
+import { createMailLog, type MailLog } from './log/maillog.ts';
+import { createPolicy } from './policy/index.ts';
+import { OnlineGate } from './qmgr/online.ts';
+import { Qmgr } from './qmgr/index.ts';
+import { createSpool } from './queue/spool.ts';
+import type { Spool } from './queue/types.ts';
+import { createResolver, type Resolver } from './resolve/index.ts';
+import { createRoutingApi, type RoutingApi } from './routing-api.ts';
+import { createSecurityApi, type SecurityApi } from './security-api.ts';
+import { testSmartHost } from './smarthost-test.ts';
+import { createSmtpd, type Smtpd } from './smtpd/index.ts';
+import { deliver } from './transports/index.ts';
+
+export interface EngineOptions {
+  home: string;
+  settings: Settings;
+  clock: Clock;
+  /** Heartbeat and online re-check timers (default on). Tests may drive time with runDue() alone. */
+  timers?: boolean;
+  /** resolve's system accounts file; '' = none (tests). */
+  passwdFile?: string;
+}
+
+export interface Engine extends EngineApi {
+  readonly home: string;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Deliver what is due at the clock's now: cron runs, retries, expiry, warnings. */
+  runDue(): Promise<void>;
+  /** Resolves when no delivery attempt is in flight. */
+  whenIdle(): Promise<void>;
+}
+
+const VERSION: string = (() => {
+  try {
+    return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  } catch {
+    return '0.0.0';
+  }
+})();
+
+/** Where generated mail (DSNs) comes from, for Received: and the maillog. */
+const BOUNCE_CLIENT: ClientInfo = { address: '', protocol: 'local', daemon: 'bounce' };
+const CLI_CLIENT: ClientInfo = { address: '', protocol: 'local', daemon: 'cli' };
+
+export class MailEngine implements Engine {
+  readonly home: string;
+  private settings: Settings;
+  private readonly clock: Clock;
+  private readonly events = new EventEmitter();
+  private startedAt = 0;
+  private listeners: Listener[] = [];
+  private running = false;
+  // Built in start(); the non-null assertions below are guarded by `ready()`.
+  private spool!: Spool;
+  private log!: MailLog;
+  private readonly dns: Dns;
+  private readonly security: SecurityApi;
+  private readonly routing: RoutingApi;
+  private resolver!: Resolver;
+  private cleanup!: Cleanup;
+  private smtpd!: Smtpd;
+  private qmgr!: Qmgr;
+  private gate!: OnlineGate;
+
+  constructor(private readonly opts: EngineOptions) {
+    this.home = path.resolve(opts.home);
+    this.settings = opts.settings;
+    this.clock = opts.clock;
+    // Many adapters (IPC, console SSE, CLI -v) subscribe at once; this is not a leak.
+    this.events.setMaxListeners(0);
+    // Question-answering parts that need no running stage (usable before start()).
+    this.dns = createDns(() => this.settings.dns);
+    this.security = createSecurityApi({
+      settings: () => this.settings, home: this.home, dns: this.dns, now: () => this.clock.now(),
+      updateSettings: (patch) => this.updateSettings(patch), emit: (e) => this.emit(e),
+      listeners: () => (this.running ? [...this.listeners] : configuredListeners(this.settings)),
+    });
+    this.routing = createRoutingApi({ settings: () => this.settings });
+  }
+
+  private emit(event: EngineEvent): void { this.events.emit('event', event); }
+  private get hostname(): string { return this.settings.hostname; }
+  private ready(): void { if (!this.running) throw new Error('engine is not running (call start() first)'); }
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    const settings = () => this.settings;
+    const hostname = () => this.settings.hostname;
+    const now = () => this.clock.now();
+    this.startedAt = now();
+    for (const dir of ['spool', 'log']) await fsp.mkdir(path.join(this.home, dir), { recursive: true });
+
+    this.log = createMailLog({
+      file: path.join(this.home, 'log', 'maillog'), hostname: this.hostname, now,
+      onLine: (line) => this.emit({ type: 'log:line', line }),
+    });
+    this.spool = createSpool(path.join(this.home, 'spool'));
+    const recovered = await this.spool.recover();
+    this.log.info(null, `starting Mailstop ${VERSION}: ${recovered.entries.length} queued message(s) recovered, ` +
+      `${recovered.cleaned} half-written removed, ${recovered.corrupt.length} damaged moved to ${path.join(this.spool.dir, 'corrupt')}`);
+    for (const c of recovered.corrupt) this.log.info(null, `corrupt queue file ${c.name} kept aside: ${c.reason}`);
+
+    this.resolver = createResolver({ settings, home: this.home, dns: this.dns, ...(this.opts.passwdFile !== undefined ? { passwdFile: this.opts.passwdFile } : {}) });
+    this.gate = new OnlineGate({
+      settings, clock: this.clock, dns: this.dns, hostname,
+      onChange: (state, offlineFrom) => this.onlineChanged(state, offlineFrom),
+      log: (text) => this.log.info(null, text),
+    });
+    this.qmgr = new Qmgr({
+      spool: this.spool, settings, clock: this.clock, hostname, emit: (e) => this.emit(e), log: this.log,
+      resolve: (address) => this.resolver.resolve(address),
+      deliver: (message, recipients, onTranscript) =>
+        deliver(message, recipients, { settings: this.settings, dns: this.dns, hostname: this.hostname, home: this.home, onTranscript }),
+      enqueue: (envelope, message) => this.enqueue(envelope, message, BOUNCE_CLIENT, 'crlf-strict'),
+      online: () => this.gate.isOnline(),
+      offlineSince: () => this.gate.offlineSince(),
+    });
+    this.cleanup = createCleanup({ spool: this.spool, settings, now, onQueued: (e) => this.qmgr.add(e) });
+    this.smtpd = createSmtpd({
+      settings, hostname, cleanup: this.cleanup, spool: this.spool, log: this.log, home: this.home,
+      policy: createPolicy({ settings, dns: this.dns }),
+    });
+
+    this.qmgr.load(recovered.entries);
+    this.running = true;
+    try {
+      const l = this.settings.listen;
+      for (const name of ['smtp', 'submission', 'smtps'] as const) {
+        const port = l[name];
+        if (port === false) continue;
+        const listener = await this.smtpd.listen(name, l.address, port);
+        this.listeners.push(listener);
+        this.log.info(null, `listening: ${name} on ${listener.address}:${listener.port}`);
+      }
+    } catch (err) {
+      await this.stop();
+      throw err;
+    }
+    this.qmgr.start({ timers: this.opts.timers });
+    await this.gate.start({ timers: this.opts.timers });
+    // Resume delivery of what was queued before the restart (issue 2 §3).
+    void this.qmgr.runDue();
+  }
+
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.gate.stop();
+    await this.smtpd.close();
+    await this.qmgr.stop();
+    this.log.info(null, 'stopped');
+    await this.log.close();
+    this.listeners = [];
+  }
+
+  runDue(): Promise<void> { this.ready(); return this.qmgr.runDue(); }
+  whenIdle(): Promise<void> { this.ready(); return this.qmgr.whenIdle(); }
+
+  /** Through cleanup like any other message, so DSNs and submissions get the same checks. */
+  private async enqueue(envelope: Envelope, message: Buffer, client: ClientInfo, lineEndings: 'crlf-strict' | 'lf'): Promise<QueueEntry> {
+    const entry = await this.cleanup.accept(envelope, client, Readable.from([message]), { lineEndings });
+    this.log.fromLine(entry);
+    return entry;
+  }
+
+  private onlineChanged(state: OnlineState, offlineFrom: number | null): void {
+    this.emit({ type: 'online:changed', online: state });
+    if (!state.online || offlineFrom === null) return;
+    void this.qmgr.cameOnline(offlineFrom, this.settings.delivery.online.flushOnOnline);
+  }
+
+  // ---- EngineApi ------------------------------------------------------------------
+
+  async status(): Promise<EngineStatus> {
+    this.ready();
+    const corrupt = (await this.spool.listCorrupt()).length;
+    return {
+      version: VERSION, hostname: this.hostname, home: this.home, startedAt: this.startedAt, pid: process.pid,
+      listeners: [...this.listeners], mode: this.settings.delivery.mode, online: this.gate.state(),
+      counts: { ...this.qmgr.counts(), corrupt }, flushing: this.qmgr.flushing,
+    };
+  }
+
+  async listQueue(selector?: QueueSelector): Promise<QueueEntry[]> { this.ready(); return this.qmgr.list(selector); }
+
+  async getMessage(id: QueueId): Promise<MessageDetail | null> {
+    this.ready();
+    const entry = this.qmgr.get(id);
+    if (!entry) return null;
+    return { entry, headers: await this.spool.readHeaders(id) };
+  }
+
+  async listCorrupt(): Promise<CorruptEntry[]> { this.ready(); return this.spool.listCorrupt(); }
+
+  async flush(options?: FlushOptions): Promise<FlushSummary> { this.ready(); return this.qmgr.flush(options); }
+  async hold(s: QueueSelector): Promise<ActionResult> { this.ready(); return this.qmgr.hold(s); }
+  async release(s: QueueSelector): Promise<ActionResult> { this.ready(); return this.qmgr.release(s); }
+  async remove(s: QueueSelector): Promise<ActionResult> { this.ready(); return this.qmgr.remove(s); }
+  async bounceNow(s: QueueSelector): Promise<ActionResult> { this.ready(); return this.qmgr.bounceNow(s); }
+  async requeue(s: QueueSelector): Promise<ActionResult> { this.ready(); return this.qmgr.requeue(s); }
+  async moveToGroup(s: QueueSelector, group: string): Promise<ActionResult> { this.ready(); return this.qmgr.moveToGroup(s, group); }
+
+  /** The sendmail CLI's way in: 'lf' line endings unless the message already has CRs. */
+  async submit(request: SubmitRequest): Promise<{ id: QueueId }> {
+    this.ready();
+    const message = Buffer.from(request.messageBase64, 'base64');
+    const lineEndings = message.includes(0x0d) ? 'crlf-strict' : 'lf';
+    const entry = await this.enqueue(request.envelope, message, CLI_CLIENT, lineEndings);
+    return { id: entry.id };
+  }
+
+  async getSettings(): Promise<Settings> { return this.settings; }
+
+  /** Validate, write config.json atomically, then swap; on any error nothing changes. */
+  async updateSettings(patch: SettingsPatch): Promise<SettingsUpdate> {
+    const result = applyPatch(this.settings, patch);
+    if (!result.ok) return result;
+    await saveSettings(this.home, result.settings);
+    const previous = this.settings;
+    this.settings = result.settings;
+    if (this.running) {
+      this.qmgr.applySettings();
+      if (JSON.stringify(previous.delivery.online) !== JSON.stringify(result.settings.delivery.online)
+        || JSON.stringify(previous.smartHost) !== JSON.stringify(result.settings.smartHost)) {
+        void this.gate.check('settings changed');
+      }
+      if (previous.delivery.mode !== result.settings.delivery.mode) void this.qmgr.runDue();
+    }
+    this.log?.info(null, `settings changed: ${Object.keys(patch).join(', ')}`);
+    this.emit({ type: 'settings:changed', settings: result.settings });
+    return result;
+  }
+
+  async tailLog(lines: number, filter?: string): Promise<string[]> { this.ready(); return this.log.tail(lines, filter); }
+  async testAddress(address: string): Promise<Resolution> { this.ready(); return this.resolver.resolve(address); }
+
+  async networkChanged(): Promise<OnlineState> {
+    this.ready();
+    return this.gate.check('network changed');
+  }
+
+  async testSmartHost(smartHost?: SmartHost | null, options?: SmartHostTestOptions): Promise<SmartHostTestStep[]> {
+    return testSmartHost(this.settings, smartHost === undefined ? this.settings.smartHost : smartHost, options);
+  }
+
+  // ---- issue 6: security (engine/security-api.ts) and issue 5: routing (engine/routing-api.ts)
+
+  testRelay(...a: Parameters<SecurityApi['testRelay']>) { return this.security.testRelay(...a); }
+  testDnsbl(...a: Parameters<SecurityApi['testDnsbl']>) { return this.security.testDnsbl(...a); }
+  healthCheck(...a: Parameters<SecurityApi['healthCheck']>) { return this.security.healthCheck(...a); }
+  generateSelfSigned(...a: Parameters<SecurityApi['generateSelfSigned']>) { return this.security.generateSelfSigned(...a); }
+  generateDhParams(...a: Parameters<SecurityApi['generateDhParams']>) { return this.security.generateDhParams(...a); }
+  importCertificate(...a: Parameters<SecurityApi['importCertificate']>) { return this.security.importCertificate(...a); }
+  certificateInfo(...a: Parameters<SecurityApi['certificateInfo']>) { return this.security.certificateInfo(...a); }
+  hashPassword(...a: Parameters<SecurityApi['hashPassword']>) { return this.security.hashPassword(...a); }
+  parseAliases(...a: Parameters<RoutingApi['parseAliases']>) { return this.routing.parseAliases(...a); }
+  previewRewrite(...a: Parameters<RoutingApi['previewRewrite']>) { return this.routing.previewRewrite(...a); }
+  checkRouting(...a: Parameters<RoutingApi['checkRouting']>) { return this.routing.checkRouting(...a); }
+
+  subscribe(listener: (event: EngineEvent) => void): () => void {
+    // A throwing subscriber (a closed IPC window) must not break delivery.
+    const safe = (e: EngineEvent) => {
+      try { listener(e); } catch { /* the adapter's problem; the engine goes on */ }
+    };
+    this.events.on('event', safe);
+    return () => { this.events.off('event', safe); };
+  }
+}
+
+/** The listeners the settings ask for (before start; ports as configured, 0 unresolved). */
+function configuredListeners(s: Settings): Listener[] {
+  const l = s.listen;
+  return (['smtp', 'submission', 'smtps'] as const).flatMap((name) => {
+    const port = l[name];
+    return port === false ? [] : [{ name, address: l.address, port }];
+  });
+}

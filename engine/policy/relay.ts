@@ -1,0 +1,69 @@
+// The relay tester ("would 203.0.113.9 → victim@remote.example relay?"): asks the
+// real policy the same questions smtpd asks for a session from that client, so
+// the answer can never drift from what the server does. DNS block lists are left
+// out unless a resolver is given (the question is about relaying, not spam).
+// Answers questions; never writes, never opens a connection.
+import { isIP } from 'node:net';
+import type { Settings } from '../config/schema.ts';
+import type { Dns } from '../dns/resolver.ts';
+import { parseRecipient } from './address.ts';
+import { createPolicy, isLocalDomain } from './index.ts';
+import type { PolicySession, Verdict } from './types.ts';
+
+export interface RelayTestRequest {
+  /** Client IP address. */
+  client: string;
+  /** Recipient address (as given to RCPT TO). */
+  recipient: string;
+  /** Envelope sender; default '' (<>) — no From: rule applies to it. */
+  sender?: string;
+  /** Client host name if known (matches relay domains / Connect: host rules). */
+  hostname?: string;
+  /** Authenticated user name, to ask "would alice relay?". */
+  user?: string;
+  /** Address the client connects to; default the listen address (127.0.0.1 for a wildcard). */
+  localAddress?: string;
+}
+
+export interface RelayTestResult {
+  /** The recipient would be accepted. */
+  accepted: boolean;
+  /** Accepted and not one of our own domains: mail would leave through us. */
+  relayed: boolean;
+  /** The recipient's domain is one of ours. */
+  local: boolean;
+  /** What the client would be told: "250 2.1.5 Ok" or the refusal. */
+  reply: string;
+  /** Which step decided a refusal. */
+  stage: 'connect' | 'mail' | 'rcpt';
+}
+
+const replyOf = (v: Verdict, okText: string) =>
+  v.action === 'reject' || v.action === 'tempfail' ? `${v.code} ${v.enhanced} ${v.text}` : okText;
+
+export async function testRelay(settings: Settings, req: RelayTestRequest, dns?: Dns): Promise<RelayTestResult> {
+  if (!isIP(req.client)) throw new Error(`client: "${req.client}" is not an IP address`);
+  const policy = createPolicy({ settings: () => settings, ...(dns ? { dns } : {}) });
+  const localAddress = req.localAddress ?? (settings.listen.address === '0.0.0.0' || settings.listen.address === '::' ? '127.0.0.1' : settings.listen.address);
+  const session: PolicySession = {
+    client: {
+      address: req.client, protocol: req.user ? 'ESMTPA' : 'ESMTP', daemon: 'smtp',
+      ...(req.hostname ? { hostname: req.hostname } : {}), ...(req.user ? { user: req.user } : {}),
+    },
+    localAddress,
+    recipients: [],
+    badRecipients: 0,
+  };
+  const parsed = parseRecipient(req.recipient);
+  const local = !!parsed && !parsed.routing && isLocalDomain(parsed.domain, session, settings);
+  const refused = (v: Verdict) => v.action === 'reject' || v.action === 'tempfail';
+
+  const connect = await policy.onConnect(session);
+  if (refused(connect)) return { accepted: false, relayed: false, local, reply: replyOf(connect, ''), stage: 'connect' };
+  const sender = req.sender ?? '';
+  const mail = await policy.onMailFrom({ ...session, sender }, sender);
+  if (refused(mail)) return { accepted: false, relayed: false, local, reply: replyOf(mail, ''), stage: 'mail' };
+  const rcpt = await policy.onRcptTo({ ...session, sender }, req.recipient);
+  const accepted = !refused(rcpt);
+  return { accepted, relayed: accepted && !local, local, reply: replyOf(rcpt, '250 2.1.5 Ok'), stage: 'rcpt' };
+}

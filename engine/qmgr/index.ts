@@ -1,0 +1,290 @@
+// qmgr: the queue manager. Owns the in-memory index of queued mail, decides
+// what is due (delivery mode, backoff, cron queue runs, expiry, the online gate)
+// and runs attempts with bounded concurrency; it is the only stage that changes
+// queue entries (STYLE.md §1), always durably through the spool. Never accepts
+// mail (cleanup does), never talks SMTP (transports do), never resolves
+// addresses itself (resolve does) — those arrive as injected functions.
+import type { ActionResult, FlushOptions, FlushSummary, QueueSelector } from '../api.ts';
+import type { QueueEntry, QueueId } from '../contracts.ts';
+import * as actions from './actions.ts';
+import { commitAttempt } from './commit.ts';
+import { attemptDelivery } from './deliver.ts';
+import { isExpired, needsWarning, warnIfDue } from './expiry.ts';
+import { Limiter } from './limit.ts';
+import { select } from './select.ts';
+import { CronTicker, cronSpecs, isDue } from './schedule.ts';
+import { EntryStore } from './store.ts';
+import type { AttemptOutcome, QmgrDeps } from './types.ts';
+
+export type { QmgrDeps, QmgrLog, AttemptOutcome } from './types.ts';
+
+// The heartbeat's period: cron's finest field is one second, and a retry whose
+// time has come waits at most this long. Checking an in-memory index is cheap.
+const HEARTBEAT_MS = 1000;
+
+interface AttemptOptions {
+  /** Try a message an admin holds (flush that names it by id). */
+  ignoreHold?: boolean;
+  /** "Send now anyway": try even while the online gate says offline. */
+  ignoreOffline?: boolean;
+}
+
+/** Held by a person (or by an unknown hand): only a release or a flush by id moves it. */
+export function heldByAdmin(e: QueueEntry): boolean {
+  return e.state === 'hold' && e.heldBy !== 'mode';
+}
+
+export class Qmgr {
+  readonly store: EntryStore;
+  private readonly inflight = new Map<QueueId, Promise<AttemptOutcome>>();
+  private readonly limiter: Limiter;
+  private readonly cron: CronTicker;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private tickChain: Promise<void> = Promise.resolve();
+  private flushes = 0;
+  private stopped = false;
+
+  constructor(private readonly deps: QmgrDeps) {
+    this.store = new EntryStore(deps.spool, deps.emit);
+    this.limiter = new Limiter(() => deps.settings().delivery.concurrency);
+    this.cron = new CronTicker(deps.clock.now());
+  }
+
+  // ---- lifecycle -------------------------------------------------------------
+
+  /** Index what spool.recover() found. Delivery resumes on the first tick. */
+  load(entries: QueueEntry[]): void { this.store.load(entries); }
+
+  /** Start cron schedules and (unless `timers` is false) the heartbeat. */
+  start(opts: { timers?: boolean } = {}): void {
+    this.stopped = false;
+    this.applySettings();
+    if (opts.timers !== false) {
+      this.heartbeat = setInterval(() => { void this.runDue(); }, HEARTBEAT_MS);
+      this.heartbeat.unref();
+    }
+  }
+
+  /** Stop scheduling and wait for attempts in flight to be committed. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = undefined;
+    this.cron.stop();
+    await this.whenIdle();
+    await this.tickChain;
+  }
+
+  /** Re-read schedules after a settings change. Throws on a bad cron expression, keeping the old ones. */
+  applySettings(): void {
+    this.cron.set(cronSpecs(this.deps.settings()));
+  }
+
+  /** Resolves when no attempt is in flight (tests, shutdown). */
+  async whenIdle(): Promise<void> {
+    while (this.inflight.size > 0) await Promise.allSettled([...this.inflight.values()]);
+  }
+
+  // ---- queries ----------------------------------------------------------------
+
+  list(sel?: QueueSelector): QueueEntry[] { return select(this.store.values(), sel).map((e) => this.view(e)); }
+  get(id: QueueId): QueueEntry | undefined {
+    const e = this.store.get(id);
+    return e && this.view(e);
+  }
+
+  /**
+   * Mail never tried has no reason yet; say why it waits (the mailq status line),
+   * without a disk write per message: "Deferred: held until online" while the
+   * gate is closed, "waiting for a queue run" in queueonly/deferred mode.
+   */
+  private view(e: QueueEntry): QueueEntry {
+    if (e.reason || e.state === 'hold' || this.inflight.has(e.id)) return e;
+    if (!this.isOnline()) return { ...e, reason: 'Deferred: held until online' };
+    if (this.deps.settings().delivery.mode !== 'background') return { ...e, reason: 'Deferred: waiting for a queue run' };
+    return e;
+  }
+  /** Ids being delivered right now (mailq's `*`). */
+  activeIds(): Set<QueueId> { return new Set(this.inflight.keys()); }
+  get flushing(): boolean { return this.flushes > 0; }
+  get cronSchedules() { return this.cron.specs; }
+
+  /** Entries by state; they add up to total. Being delivered right now: activeIds(). */
+  counts(): { total: number; active: number; deferred: number; hold: number } {
+    const c = { total: 0, active: 0, deferred: 0, hold: 0 };
+    for (const e of this.store.values()) {
+      c.total++;
+      c[e.state]++;
+    }
+    return c;
+  }
+
+  private isOnline(): boolean { return this.deps.online?.() ?? true; }
+
+  // ---- arrivals and attempts -------------------------------------------------------
+
+  /** A message cleanup just committed. In background mode it is tried at once. */
+  add(entry: QueueEntry): void {
+    if (!this.store.add(entry)) return;
+    const mode = this.deps.settings().delivery.mode;
+    // queueonly/deferred: no DNS or network work at submission (Sendmail DeliveryMode).
+    if (mode === 'background' && !heldByAdmin(entry) && entry.group === 'default' && this.isOnline()) this.kick(entry.id);
+  }
+
+  /** Start an attempt without waiting for it; failures go to the maillog, never unhandled. */
+  kick(id: QueueId, opts: AttemptOptions = {}): void {
+    void this.attempt(id, opts);
+  }
+
+  /** One attempt of one message; concurrent requests for the same id share it. */
+  attempt(id: QueueId, opts: AttemptOptions = {}): Promise<AttemptOutcome> {
+    const running = this.inflight.get(id);
+    if (running) return running;
+    const p = this.limiter.run(() => this.attemptNow(id, opts))
+      .catch((err: Error) => {
+        this.deps.log.info(id, `delivery attempt failed inside the engine, will retry: ${err.message}`);
+        return 'skipped' as const;
+      })
+      .finally(() => { this.inflight.delete(id); });
+    this.inflight.set(id, p);
+    return p;
+  }
+
+  private async attemptNow(id: QueueId, opts: AttemptOptions): Promise<AttemptOutcome> {
+    const entry = this.store.get(id);
+    if (!entry || this.stopped) return 'skipped';
+    if (heldByAdmin(entry) && !opts.ignoreHold) return 'skipped';
+    if (!opts.ignoreOffline && !this.isOnline()) return 'skipped';
+    const report = await attemptDelivery(this.deps, entry);
+    return commitAttempt(this.deps, this.store, id, report);
+  }
+
+  // ---- time-driven work -------------------------------------------------------------
+
+  /**
+   * Deliver what is due now: cron queue runs whose moment passed, retries whose
+   * backoff ended (background mode), expired messages' last attempt, and delay
+   * warnings. Serialised, so the heartbeat and a test's call never overlap.
+   */
+  runDue(): Promise<void> {
+    const run = this.tickChain.then(() => this.tick());
+    this.tickChain = run.catch((err: Error) => this.deps.log.info(null, `queue scheduler error: ${err.message}`));
+    return this.tickChain;
+  }
+
+  private async tick(): Promise<void> {
+    if (this.stopped) return;
+    const now = this.deps.clock.now();
+    const groups = this.cron.due(now);
+    if (!this.isOnline()) return; // issue 3: no attempts, no counters touched while offline
+    for (const g of groups) await this.queueRun(g);
+    const d = this.deps.settings().delivery;
+    const offline = this.deps.offlineSince?.() ?? null;
+    const jobs: Promise<unknown>[] = [];
+    for (const e of this.store.values()) {
+      if (this.inflight.has(e.id) || heldByAdmin(e)) continue;
+      const retry = d.mode === 'background' && e.group === 'default' && isDue(e, now);
+      if (retry || isExpired(e, now, d, offline)) jobs.push(this.attempt(e.id));
+      else if (needsWarning(e, now, d, offline)) jobs.push(warnIfDue(this.deps, this.store, e.id).catch(() => false));
+    }
+    await Promise.all(jobs);
+  }
+
+  /** A scheduled queue run of one group (`sendmail -q` from cron): what is due in it. */
+  async queueRun(group: string): Promise<number> {
+    if (!this.isOnline()) return 0;
+    const now = this.deps.clock.now();
+    const due = this.store.values().filter((e) => e.group === group && !heldByAdmin(e) && e.nextAttempt <= now);
+    this.deps.log.info(null, `queue run: group ${group}: ${due.length} message(s) due`);
+    await Promise.all(due.map((e) => this.attempt(e.id)));
+    return due.length;
+  }
+
+  /**
+   * The online gate saw the next hop again after an offline spell that began at
+   * `offlineFrom`: credit that time to every entry (issue 3 §3: offline time does
+   * not count toward queueWarn/queueReturn), then flush if flushOnOnline.
+   */
+  async cameOnline(offlineFrom: number, flush: boolean): Promise<void> {
+    const now = this.deps.clock.now();
+    const credited: QueueId[] = [];
+    for (const e of this.store.values()) {
+      const credit = now - Math.max(offlineFrom, e.arrivalTime);
+      if (credit <= 0) continue;
+      // In memory first, so the flush below already sees the right age...
+      this.store.amend(e.id, (x) => ({ ...x, offlineMs: (x.offlineMs ?? 0) + credit }));
+      credited.push(e.id);
+    }
+    if (credited.length > 0) this.deps.log.info(null, `back online after ${Math.round((now - offlineFrom) / 1000)} s offline: not counted toward queue lifetimes`);
+    // ...then durably; a flush attempt that commits first writes the credit too.
+    const persist = Promise.all(credited.map((id) => this.store.locked(id, async (e) => { if (e) await this.store.save(e); })))
+      .catch((err: Error) => this.deps.log.info(null, `could not record offline time: ${err.message}`));
+    if (flush) await this.flush({});
+    else await this.runDue();
+    await persist;
+  }
+
+  // ---- EngineApi actions ------------------------------------------------------------
+
+  /**
+   * sendmail -q / -qI / -qR / -qS: try every selected message now, whatever its
+   * backoff. Admin-held mail only when named by id; while offline only with force.
+   */
+  async flush(opts: FlushOptions = {}): Promise<FlushSummary> {
+    const started = this.deps.clock.now();
+    const { force, ...sel } = opts;
+    const named = new Set(opts.ids ?? []);
+    const entries = select(this.store.values(), sel);
+    const summary: FlushSummary = { attempted: 0, sent: 0, deferred: 0, bounced: 0, skipped: 0, durationMs: 0 };
+    const total = entries.length;
+    let done = 0;
+    this.flushes++;
+    this.deps.emit({ type: 'flush:started', total });
+    try {
+      const online = this.isOnline();
+      await Promise.all(entries.map(async (e) => {
+        let outcome: AttemptOutcome = 'skipped';
+        if ((!heldByAdmin(e) || named.has(e.id)) && (online || force)) {
+          outcome = await this.attempt(e.id, { ignoreHold: named.has(e.id), ignoreOffline: !!force });
+        }
+        if (outcome === 'skipped') summary.skipped++;
+        else { summary.attempted++; summary[outcome]++; }
+        done++;
+        this.deps.emit({ type: 'flush:progress', done, total, id: e.id });
+      }));
+    } finally {
+      this.flushes--;
+    }
+    summary.durationMs = this.deps.clock.now() - started;
+    this.deps.emit({ type: 'flush:done', summary });
+    this.deps.log.info(null, `flush: ${summary.attempted} attempted, ${summary.sent} sent, ${summary.deferred} deferred, ${summary.bounced} bounced, ${summary.skipped} skipped`);
+    return summary;
+  }
+
+  hold(sel: QueueSelector): Promise<ActionResult> { return actions.hold(this.store, sel); }
+
+  async release(sel: QueueSelector): Promise<ActionResult> {
+    const r = await actions.release(this.store, sel, this.deps.clock.now());
+    this.kickIfBackground(r.changed);
+    return r;
+  }
+
+  remove(sel: QueueSelector): Promise<ActionResult> { return actions.remove(this.deps, this.store, sel); }
+  bounceNow(sel: QueueSelector): Promise<ActionResult> { return actions.bounceNow(this.deps, this.store, sel); }
+
+  async requeue(sel: QueueSelector): Promise<ActionResult> {
+    const r = await actions.requeue(this.store, sel);
+    this.kickIfBackground(r.changed);
+    return r;
+  }
+
+  moveToGroup(sel: QueueSelector, group: string): Promise<ActionResult> { return actions.moveToGroup(this.store, sel, group); }
+
+  private kickIfBackground(ids: QueueId[]): void {
+    if (this.deps.settings().delivery.mode !== 'background' || !this.isOnline()) return;
+    for (const id of ids) {
+      const e = this.store.get(id);
+      if (e && !heldByAdmin(e) && e.group === 'default') this.kick(id);
+    }
+  }
+}

@@ -1,0 +1,123 @@
+// The queue as people and scripts read it: Sendmail's `mailq` layout, kept
+// column for column so scripts written for Sendmail keep working (the seeds'
+// `mailq | sed -n '5~3p' | sort | uniq -c | sort -nr | head`), and Postfix's
+// `postqueue -j` JSON object per message.
+//
+// Owns: formatting. Never: reading the spool or deciding states (pure functions).
+// Layout reference: /work/shared/reference/sendmail-formats.md and Sendmail's
+// queue.c printqueue(): `%8ld %.16s ` size and ctime(), status `(%.60s)`.
+import type { QueueEntry, QueueId } from '../contracts.ts';
+
+export interface MailqOptions {
+  /** The spool directory, printed on the first line. */
+  spoolDir: string;
+  /** IDs being delivered right now (marker `*`). Default: entries whose state is 'active'. */
+  active?: Set<QueueId>;
+  /** Reference time for default status lines (epoch ms). */
+  now?: number;
+}
+
+const HEADER = '-----Q-ID----- --Size-- -----Q-Time----- ------------Sender/Recipient-----------';
+/** Sendmail 8.12+ prints the status after `\n    %10.10s   (`: 17 columns. */
+const STATUS_INDENT = ' '.repeat(17);
+/** Recipients start under the sender column: 14 ID + 1 marker + 8 size + 1 + 16 time + 1. */
+const RECIPIENT_INDENT = ' '.repeat(41);
+/** Sendmail prints at most 60 characters of the status (`%.60s`), keeping lines within 80 columns. */
+const STATUS_MAX = 60;
+
+const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const pad2 = (n: number) => String(n).padStart(2, '0');
+
+/** The first 16 characters of ctime(3) in local time: `Thu Sep 29 05:44`, day padded with a space like `Sep  9`. */
+export function formatQueueTime(ms: number): string {
+  const d = new Date(ms);
+  return `${DAYS[d.getDay()]} ${MONTHS[d.getMonth()]} ${String(d.getDate()).padStart(2, ' ')} ${pad2(d.getHours())}:${pad2(d.getMinutes())}`;
+}
+
+function formatDuration(ms: number): string {
+  const min = Math.max(1, Math.round(ms / 60_000));
+  if (min < 60) return `${min}m`;
+  const h = Math.round(min / 60);
+  return h < 48 ? `${h}h` : `${Math.round(h / 24)}d`;
+}
+
+/** The reason shown on the status line when qmgr left none. */
+export function defaultReason(entry: QueueEntry, now: number): string {
+  if (entry.state === 'hold') return entry.heldBy === 'mode' ? 'Deferred: held until online' : 'held by administrator';
+  if (entry.state === 'active') return 'being delivered';
+  const lastReply = entry.recipients.find((r) => r.status === 'pending' && r.lastReply)?.lastReply;
+  if (lastReply) return `Deferred: ${lastReply}`;
+  if (entry.attempts === 0) return 'Deferred: not yet tried';
+  if (entry.nextAttempt > now) return `Deferred: next attempt in ${formatDuration(entry.nextAttempt - now)}`;
+  return 'Deferred: waiting for a queue run';
+}
+
+/** One line, at most 60 characters: a status with a newline in it would shift every script's line count. */
+function statusText(entry: QueueEntry, now: number): string {
+  const text = (entry.reason?.trim() || defaultReason(entry, now)).replace(/\s+/g, ' ');
+  return text.slice(0, STATUS_MAX);
+}
+
+const angle = (address: string) => `<${address}>`;
+
+/**
+ * Sendmail's `mailq` output, ending with a newline. Every entry has a status line
+ * and one line per pending recipient, so a single-recipient entry is always three
+ * lines — what `sed -n '5~3p'` counts on. Entries print in the order given
+ * (Spool.list() returns them by ID, i.e. by arrival).
+ */
+export function formatMailq(entries: QueueEntry[], opts: MailqOptions): string {
+  const now = opts.now ?? Date.now();
+  const n = entries.length;
+  if (n === 0) return `${opts.spoolDir} is empty\n\t\tTotal requests: 0\n`;
+  const active = opts.active ?? new Set(entries.filter((e) => e.state === 'active').map((e) => e.id));
+  const lines = [`\t\t${opts.spoolDir} (${n} request${n === 1 ? '' : 's'})`, HEADER];
+  for (const e of entries) {
+    const marker = active.has(e.id) ? '*' : e.state === 'hold' ? 'X' : ' ';
+    const sender = e.sender === '' ? 'MAILER-DAEMON' : angle(e.sender);
+    lines.push(`${e.id.padEnd(14)}${marker}${String(e.size).padStart(8)} ${formatQueueTime(e.arrivalTime)} ${sender}`);
+    lines.push(`${STATUS_INDENT}(${statusText(e, now)})`);
+    for (const r of e.recipients) {
+      if (r.status === 'pending') lines.push(RECIPIENT_INDENT + angle(r.address));
+    }
+  }
+  lines.push(`\t\tTotal requests: ${n}`);
+  return lines.join('\n') + '\n';
+}
+
+/** One message as Postfix's `postqueue -j` prints it, plus Mailstop's scheduling fields. */
+export interface PostqueueJson {
+  queue_name: 'active' | 'deferred' | 'hold';
+  queue_id: QueueId;
+  /** Epoch seconds, as Postfix. */
+  arrival_time: number;
+  message_size: number;
+  /** Postfix 3.5+: set by `postsuper -e`; Mailstop's "bounce now" acts at once, so always false. */
+  forced_expire: boolean;
+  /** '' for the null sender, as Postfix prints it. */
+  sender: string;
+  /** Pending recipients only: Postfix lists only what is still to be delivered. */
+  recipients: { address: string; delay_reason?: string }[];
+  attempts: number;
+  /** Epoch seconds of the next attempt; 0 = as soon as possible. */
+  next_attempt: number;
+  group: string;
+}
+
+export function toPostqueueJson(entry: QueueEntry): PostqueueJson {
+  return {
+    queue_name: entry.state,
+    queue_id: entry.id,
+    arrival_time: Math.floor(entry.arrivalTime / 1000),
+    message_size: entry.size,
+    forced_expire: false,
+    sender: entry.sender,
+    recipients: entry.recipients
+      .filter((r) => r.status === 'pending')
+      .map((r) => (r.lastReply ? { address: r.address, delay_reason: r.lastReply } : { address: r.address })),
+    attempts: entry.attempts,
+    next_attempt: Math.floor(entry.nextAttempt / 1000),
+    group: entry.group,
+  };
+}

@@ -1,0 +1,65 @@
+// Address syntax for the resolve stage: split an envelope address into local part
+// and domain, and decide whether a domain is ours. Pure functions; no I/O.
+import type { Settings } from '../config/schema.ts';
+
+export interface ParsedAddress {
+  /** Local part as given (case kept: RFC 5321 §2.4 says only the final host may fold it). */
+  local: string;
+  /** Lower-cased domain without a trailing dot; null for an unqualified address ("alice"). */
+  domain: string | null;
+}
+
+const DOMAIN_RE = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*$/;
+/** RFC 5321 §4.1.3 address literal: [1.2.3.4] or [IPv6:...]. */
+const LITERAL_RE = /^\[(?:ipv6:)?[0-9a-f:.]+\]$/;
+
+/** Parses "alice", "alice@Example.COM", "<alice@example.com>", '"a b"@x'. */
+export function parseAddress(input: string): ParsedAddress | { error: string } {
+  let s = input.trim();
+  if (s.startsWith('<') && s.endsWith('>')) s = s.slice(1, -1).trim();
+  // RFC 5321 §4.1.2: a source route "@a,@b:user@c" must be accepted and should be ignored.
+  s = s.replace(/^@[^:]*:/, '');
+  if (s === '') return { error: 'empty address' };
+  const at = s.lastIndexOf('@');
+  if (at === -1) return checkLocal(s, null);
+  const local = s.slice(0, at);
+  const domain = s.slice(at + 1).toLowerCase().replace(/\.$/, '');
+  if (!DOMAIN_RE.test(domain) && !LITERAL_RE.test(domain)) return { error: `bad domain "${s.slice(at + 1)}"` };
+  return checkLocal(local, domain);
+}
+
+function checkLocal(local: string, domain: string | null): ParsedAddress | { error: string } {
+  if (local === '') return { error: 'empty local part' };
+  const quoted = local.startsWith('"') && local.endsWith('"') && local.length >= 2;
+  if (!quoted && /[\s<>(),;:\\"[\]]/.test(local)) return { error: `bad local part "${local}"` };
+  return { local, domain };
+}
+
+export function formatAddress(a: ParsedAddress): string {
+  return a.domain === null ? a.local : `${a.local}@${a.domain}`;
+}
+
+/**
+ * Sendmail's class $=w: the host name, "localhost" and `domains.local`
+ * (local-host-names). Mail for these is delivered here.
+ */
+export function isLocalDomain(domain: string, settings: Settings): boolean {
+  const d = domain.toLowerCase();
+  if (d === 'localhost' || d === 'localhost.localdomain') return true;
+  // Our own address literals (RFC 5321 §4.1.3, e.g. postmaster@[127.0.0.1]) are local,
+  // as Sendmail puts [ip] of its interfaces in $=w; sending them out would loop back here.
+  if (d.startsWith('[')) {
+    const ip = d.slice(1, -1).replace(/^ipv6:/, '');
+    return ip.startsWith('127.') || ip === '::1' || ip === settings.listen.address.toLowerCase();
+  }
+  if (d === settings.hostname.toLowerCase()) return true;
+  return settings.domains.local.some((l) => l.toLowerCase() === d);
+}
+
+/** Case-insensitive lookup in a settings table (aliases, forwards): local parts fold here. */
+export function lookupFolded<T>(table: Record<string, T>, key: string): T | undefined {
+  const k = key.toLowerCase();
+  if (Object.prototype.hasOwnProperty.call(table, k)) return table[k];
+  for (const [name, value] of Object.entries(table)) if (name.toLowerCase() === k) return value;
+  return undefined;
+}

@@ -1,0 +1,101 @@
+// "Test connection" / "Send test message" for the smart host form: connect, TLS,
+// AUTH and optionally one short message, reported step by step in words a person
+// can act on. It only talks to the smart host; it never touches the queue, and it
+// tests the settings it is given (the unsaved form) rather than the saved ones.
+import SMTPConnection from 'nodemailer/lib/smtp-connection';
+import type { Settings, SmartHost } from './config/schema.ts';
+import { durationMs } from './config/schema.ts';
+import type { SmartHostTestOptions, SmartHostTestStep } from './api.ts';
+
+type Conn = InstanceType<typeof SMTPConnection>;
+
+function errorText(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const e = err as Error & { response?: string; code?: string };
+  // The server's own reply is the most useful thing to show ("535 5.7.8 bad credentials").
+  return e.response ? `${e.response}` : `${e.message}${e.code ? ` (${e.code})` : ''}`;
+}
+
+function tlsDetail(conn: Conn): string {
+  const socket = (conn as unknown as { _socket?: { getProtocol?: () => string | null; getCipher?: () => { name: string } } })._socket;
+  const protocol = socket?.getProtocol?.() ?? 'TLS';
+  const cipher = socket?.getCipher?.()?.name;
+  return cipher ? `${protocol} (${cipher})` : protocol;
+}
+
+/** The message sent by "Send test message": short, plain, and says where it came from. */
+function testMessage(from: string, to: string, hostname: string, smartHost: string): string {
+  return [
+    `From: ${from}`,
+    `To: ${to}`,
+    `Subject: Mailstop smart host test`,
+    `Date: ${new Date().toUTCString()}`,
+    `Message-ID: <test.${Date.now()}@${hostname}>`,
+    'MIME-Version: 1.0',
+    'Content-Type: text/plain; charset=utf-8',
+    '',
+    `This test message was sent by Mailstop on ${hostname} through ${smartHost}.`,
+    '',
+  ].join('\r\n');
+}
+
+export async function testSmartHost(settings: Settings, smartHost: SmartHost | null | undefined, options: SmartHostTestOptions = {}): Promise<SmartHostTestStep[]> {
+  const steps: SmartHostTestStep[] = [];
+  if (!smartHost) return [{ step: 'connect', ok: false, detail: 'no smart host is configured' }];
+  const host = smartHost.host.replace(/^\[|\]$/g, '');
+  const where = `${smartHost.host}:${smartHost.port}`;
+  const timeout = durationMs(settings.delivery.connectTimeout);
+  const conn = new SMTPConnection({
+    host,
+    port: smartHost.port,
+    secure: smartHost.tls === 'implicit',
+    ignoreTLS: smartHost.tls === 'none',
+    requireTLS: smartHost.tls === 'starttls' && smartHost.requireTls,
+    name: settings.hostname,
+    connectionTimeout: timeout,
+    greetingTimeout: timeout,
+    socketTimeout: timeout,
+  });
+  // Errors also arrive through callbacks; without a listener an 'error' event would throw.
+  conn.on('error', () => undefined);
+  try {
+    await new Promise<void>((resolve, reject) => conn.connect((err?: Error) => (err ? reject(err) : resolve())));
+  } catch (err) {
+    steps.push({ step: 'connect', ok: false, detail: `could not talk to ${where}: ${errorText(err)}` });
+    conn.close();
+    return steps;
+  }
+  steps.push({ step: 'connect', ok: true, detail: `${where} answered EHLO` });
+
+  if (conn.secure) steps.push({ step: 'tls', ok: true, detail: `encrypted with ${tlsDetail(conn)}` });
+  else if (smartHost.tls === 'none') steps.push({ step: 'tls', ok: true, detail: 'TLS is off for this smart host (plain text)' });
+  else steps.push({ step: 'tls', ok: !smartHost.requireTls, detail: 'the server did not offer STARTTLS; mail would go unencrypted' });
+
+  let failed = steps.some((s) => !s.ok);
+  if (!failed && smartHost.auth) {
+    try {
+      await new Promise<void>((resolve, reject) =>
+        conn.login({ user: smartHost.auth!.user, pass: smartHost.auth!.pass }, (err?: Error | null) => (err ? reject(err) : resolve())));
+      steps.push({ step: 'auth', ok: true, detail: `logged in as ${smartHost.auth.user}` });
+    } catch (err) {
+      steps.push({ step: 'auth', ok: false, detail: `login as ${smartHost.auth.user} refused: ${errorText(err)}` });
+      failed = true;
+    }
+  } else if (!failed) {
+    steps.push({ step: 'auth', ok: true, detail: 'no credentials configured; not logging in' });
+  }
+
+  if (!failed && options.sendTo) {
+    const from = options.from ?? `postmaster@${settings.hostname}`;
+    try {
+      const info = await new Promise<{ response: string }>((resolve, reject) =>
+        conn.send({ from, to: [options.sendTo!] }, testMessage(from, options.sendTo!, settings.hostname, where),
+          (err: Error | null, i: { response: string }) => (err ? reject(err) : resolve(i))));
+      steps.push({ step: 'send', ok: true, detail: `accepted for ${options.sendTo}: ${info.response}` });
+    } catch (err) {
+      steps.push({ step: 'send', ok: false, detail: `not accepted for ${options.sendTo}: ${errorText(err)}` });
+    }
+  }
+  conn.quit();
+  return steps;
+}

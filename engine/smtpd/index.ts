@@ -1,0 +1,264 @@
+// smtpd: the SMTP listeners (smtp, submission, smtps) on smtp-server. Owns the
+// dialogue — limits, the policy questions at each step, replies — and hands each
+// message to cleanup. Answers `250` to DATA only after cleanup resolved, i.e.
+// after the spool commit is on disk. Never writes the spool itself, never
+// delivers, never does ident or PTR lookups.
+import type { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
+import type { AddressInfo } from 'node:net';
+import { SMTPServer, type SMTPServerOptions, type SMTPServerSession } from 'smtp-server';
+import type { Listener } from '../api.ts';
+import type { Cleanup } from '../cleanup/index.ts';
+import type { Settings } from '../config/schema.ts';
+import type { QueueEntry } from '../contracts.ts';
+import { SmtpError } from '../contracts.ts';
+import type { SmtpPolicy } from '../policy/types.ts';
+import type { Spool } from '../queue/types.ts';
+import { connectionOf, installHooks } from './connection-hooks.ts';
+import { clientInfo, envelopeOf, policySession, verdictError, type ListenerName, type SessionState } from './session.ts';
+import { loadTls } from './tls.ts';
+
+export type { ListenerName } from './session.ts';
+
+/** The part of the maillog smtpd uses (engine/log/maillog.ts MailLog satisfies it). */
+export interface SmtpdLog {
+  fromLine(e: QueueEntry): void;
+  info(id: string | null, text: string): void;
+}
+
+export interface SmtpdDeps {
+  settings: () => Settings;
+  cleanup: Cleanup;
+  policy: SmtpPolicy;
+  spool: Spool;
+  log: SmtpdLog;
+  hostname: () => string;
+  /** Data directory, for relative tls.cert / tls.key paths; default the working directory. */
+  home?: string;
+}
+
+export interface Smtpd {
+  /** Start a listener; port 0 picks a free port, reported in the result. */
+  listen(name: ListenerName, address: string, port: number): Promise<Listener>;
+  /** Stop every listener; sessions still running get up to CLOSE_GRACE_MS to finish. */
+  close(): Promise<void>;
+}
+
+/** RFC 5321 §4.5.3.2.7: a server should wait at least 5 minutes for the next command. */
+const SOCKET_TIMEOUT_MS = 5 * 60_000;
+/** Long enough for a message in transfer to finish at shutdown; short enough for a restart. */
+const CLOSE_GRACE_MS = 5_000;
+
+/** Build an smtp-server callback error carrying its reply (enhanced code in the text). */
+const asReply = (e: SmtpError) => Object.assign(new Error(e.message), { responseCode: e.responseCode });
+
+export function createSmtpd(deps: SmtpdDeps): Smtpd {
+  const servers: SMTPServer[] = [];
+  const states = new WeakMap<SMTPServerSession, SessionState>();
+  /** Sessions past the greeting, over all listeners (smtp.maxDaemonChildren). */
+  const active = new Set<string>();
+  const { log } = deps;
+
+  const stateOf = (session: SMTPServerSession): SessionState => {
+    const state = states.get(session);
+    // onConnect creates it; every later callback comes after onConnect.
+    if (!state) throw new Error(`smtpd: no state for session ${session.id}`);
+    return state;
+  };
+
+  const logReject = (stage: string, arg: string, session: SMTPServerSession, e: SmtpError) =>
+    log.info(null, `ruleset=${stage}, arg1=<${arg}>, relay=[${session.remoteAddress}], reject=${e.responseCode} ${e.message}`);
+
+  function handlers(server: SMTPServer, daemon: ListenerName): Partial<SMTPServerOptions> {
+    return {
+      onConnect(session, callback) {
+        const settings = deps.settings();
+        const hostname = deps.hostname();
+        const state: SessionState = { daemon, badRecipients: 0, discardSession: false, discardTransaction: false };
+        states.set(session, state);
+        server.options.size = settings.smtp.maxMessageSize;
+        const conn = connectionOf(server, session);
+        const privacy = new Set<string>(settings.smtp.privacy);
+        if (conn) {
+          installHooks(conn, {
+            hostname,
+            greeting: settings.smtp.greeting.replaceAll('$j', hostname),
+            maxErrors: settings.smtp.maxErrors,
+            help: settings.smtp.help,
+            // Sendmail's goaway implies every privacy restriction.
+            novrfy: privacy.has('novrfy') || privacy.has('goaway'),
+            noexpn: privacy.has('noexpn') || privacy.has('goaway'),
+            onRawRecipient: (path) => (state.rawRecipient = path),
+          });
+        }
+        if (active.size >= settings.smtp.maxDaemonChildren) {
+          log.info(null, `rejecting connections on daemon ${daemon}: ${active.size} children, max ${settings.smtp.maxDaemonChildren}`);
+          return callback(asReply(new SmtpError(421, '4.3.2', `${hostname} Too many concurrent SMTP connections; please try again later`)));
+        }
+        // Counted before the policy answers, so simultaneous arrivals cannot all slip in.
+        active.add(session.id);
+        const refuse = (err: Error) => {
+          active.delete(session.id);
+          callback(err);
+        };
+        deps.policy.onConnect(policySession(session, state)).then((verdict) => {
+          const err = verdictError(verdict);
+          if (err) {
+            logReject('check_relay', session.remoteAddress, session, err);
+            return refuse(asReply(err));
+          }
+          if (verdict.action === 'discard') state.discardSession = true;
+          callback();
+        }, (err: unknown) => refuse(internalError('connect', err)));
+      },
+
+      onClose(session) {
+        active.delete(session.id);
+      },
+
+      onMailFrom(address, session, callback) {
+        const state = stateOf(session);
+        state.discardTransaction = false;
+        mailFrom(address.address, session, state).then(() => callback(), (err: unknown) => callback(replyFor('check_mail', address.address, session, err)));
+      },
+
+      onRcptTo(address, session, callback) {
+        const state = stateOf(session);
+        const raw = state.rawRecipient;
+        state.rawRecipient = undefined;
+        rcptTo(address.address, raw, session, state).then(() => callback(), (err: unknown) => {
+          if (err instanceof SmtpError && err.responseCode >= 500) state.badRecipients++;
+          callback(replyFor('check_rcpt', address.address, session, err));
+        });
+      },
+
+      onData(stream, session, callback) {
+        const state = stateOf(session);
+        data(stream, session, state).then((text) => callback(null, text), (err: unknown) => callback(replyFor('data', envelopeOf(session).sender, session, err)));
+      },
+    };
+  }
+
+  /** SmtpError → its reply; anything else is our fault: 451, and the peer retries later. */
+  function replyFor(stage: string, arg: string, session: SMTPServerSession, err: unknown): Error {
+    if (err instanceof SmtpError) {
+      logReject(stage, arg, session, err);
+      return asReply(err);
+    }
+    return internalError(stage, err);
+  }
+
+  function internalError(stage: string, err: unknown): Error {
+    log.info(null, `smtpd ${stage}: ${err instanceof Error ? err.message : String(err)}`);
+    return asReply(new SmtpError(451, '4.3.0', 'Local error in processing; please try again later'));
+  }
+
+  async function mailFrom(sender: string, session: SMTPServerSession, state: SessionState): Promise<void> {
+    const settings = deps.settings();
+    // Sendmail's MinFreeBlocks: refuse before the client sends anything big.
+    if ((await deps.spool.freeBlocks()) < settings.smtp.minFreeBlocks) {
+      throw new SmtpError(452, '4.3.1', 'Insufficient system storage; please try again later');
+    }
+    const ps = policySession(session, state);
+    // HELO checks run here, not at HELO (smtp-server has no HELO hook): this is
+    // Postfix's smtpd_delay_reject, which also gives the client a clear reply to a command.
+    const helo = ps.client.helo ?? '';
+    if (state.heloChecked !== helo) {
+      const verdict = await deps.policy.onHelo(ps, helo);
+      throwIfRefused(verdict);
+      if (verdict.action === 'discard') state.discardSession = true;
+      state.heloChecked = helo;
+    }
+    const verdict = await deps.policy.onMailFrom({ ...ps, sender }, sender);
+    throwIfRefused(verdict);
+    if (verdict.action === 'discard') state.discardTransaction = true;
+  }
+
+  async function rcptTo(address: string, raw: string | undefined, session: SMTPServerSession, state: SessionState): Promise<void> {
+    const settings = deps.settings();
+    const current = session.envelope.rcptTo;
+    const max = settings.smtp.maxRcptsPerMessage;
+    if (current.length >= max && !current.some((r) => r.address.toLowerCase() === address.toLowerCase())) {
+      // RFC 5321 §4.5.3.1.10: 452 for too many recipients; the client sends the rest later.
+      throw new SmtpError(452, '4.5.3', `Too many recipients (max ${max} per message)`);
+    }
+    // smtp-server drops a source route ("@a,@b:user@c"); the policy must see it.
+    const path = raw && raw.startsWith('@') ? raw : address;
+    const verdict = await deps.policy.onRcptTo(policySession(session, state), path);
+    throwIfRefused(verdict);
+    if (verdict.action === 'discard') state.discardTransaction = true;
+  }
+
+  async function data(stream: Readable, session: SMTPServerSession, state: SessionState): Promise<string> {
+    if (state.discardSession || state.discardTransaction) {
+      stream.resume();
+      // A client that vanishes mid-message ends the stream early; nothing to answer then.
+      await finished(stream).catch(() => undefined);
+      log.info(null, `discarded message from <${envelopeOf(session).sender}>, relay=[${session.remoteAddress}]`);
+      return '2.0.0 Ok: message accepted';
+    }
+    const entry = await deps.cleanup.accept(envelopeOf(session), clientInfo(session, state), stream, { lineEndings: 'crlf-strict' });
+    log.fromLine(entry);
+    return `2.0.0 Ok: queued as ${entry.id}`;
+  }
+
+  return {
+    async listen(name, address, port) {
+      const settings = deps.settings();
+      const tls = await loadTls(settings.tls, deps.home ?? process.cwd());
+      if (name === 'smtps' && !tls) {
+        throw new Error('listen.smtps: implicit TLS needs tls.cert and tls.key');
+      }
+      const options: SMTPServerOptions = {
+        name: deps.hostname(),
+        secure: name === 'smtps',
+        ...(tls ?? {}),
+        size: settings.smtp.maxMessageSize,
+        hideDSN: false,
+        hideENHANCEDSTATUSCODES: false,
+        hideSMTPUTF8: false,
+        hide8BITMIME: false,
+        hidePIPELINING: false,
+        disableReverseLookup: true,
+        // AUTH arrives with issue 6; until then nobody may try it, and smtp-server's
+        // "unauthenticated commands" limit must not apply to everybody.
+        authOptional: true,
+        maxAllowedUnauthenticatedCommands: false,
+        // WIZ/SHELL/KILL are smtp-server's Sendmail jokes; XCLIENT/XFORWARD would let a
+        // client claim another address.
+        disabledCommands: ['AUTH', 'XCLIENT', 'XFORWARD', 'WIZ', 'SHELL', 'KILL', ...(tls ? [] : ['STARTTLS'])],
+        heloResponse: '%s Hello %s, pleased to meet you',
+        socketTimeout: SOCKET_TIMEOUT_MS,
+        closeTimeout: CLOSE_GRACE_MS,
+        logger: false,
+      };
+      const server = new SMTPServer(options);
+      Object.assign(server, handlers(server, name));
+      server.on('error', (err: NodeJS.ErrnoException) => {
+        // A peer resetting its connection is routine, not worth a log line.
+        if (err.code !== 'ECONNRESET' && err.code !== 'EPIPE') log.info(null, `smtpd ${name}: ${err.message}`);
+      });
+      await new Promise<void>((resolve, reject) => {
+        server.server.once('error', reject);
+        server.listen(port, address, () => {
+          server.server.off('error', reject);
+          resolve();
+        });
+      });
+      servers.push(server);
+      const bound = server.server.address() as AddressInfo;
+      log.info(null, `starting daemon (Mailstop): ${name} on ${bound.address} port ${bound.port}`);
+      return { name, address: bound.address, port: bound.port };
+    },
+
+    async close() {
+      const all = servers.splice(0);
+      await Promise.all(all.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+    },
+  };
+}
+
+function throwIfRefused(verdict: Parameters<typeof verdictError>[0]): void {
+  const err = verdictError(verdict);
+  if (err) throw err;
+}

@@ -1,0 +1,271 @@
+// One SMTP session to one address with nodemailer's SMTPConnection: connect,
+// (STARTTLS), (AUTH), one transaction carrying every recipient, QUIT. It
+// reports what the peer said per recipient, or why there was no session; it
+// never decides sent/deferred/bounced and never retries (smtp.ts does both).
+import SMTPConnection from 'nodemailer/lib/smtp-connection';
+import type { Readable } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
+import type { DsnNotify, OutboundMessage } from '../contracts.ts';
+import type { Transcript } from './smtp-transcript.ts';
+
+/** opportunistic: STARTTLS if offered, unverified; required: no TLS, no mail. */
+export type TlsPolicy = 'opportunistic' | 'none' | 'required' | 'implicit';
+
+export interface SessionParams {
+  ip: string;
+  port: number;
+  /** The host's name: SNI and the transcript. */
+  hostName: string;
+  /** Our EHLO name. */
+  helo: string;
+  tls: TlsPolicy;
+  auth?: { user: string; pass: string };
+  connectTimeoutMs: number;
+  transcript: Transcript;
+}
+
+export interface SessionRecipient { address: string; notify?: DsnNotify[]; orcpt?: string }
+
+/** code 0: no verdict — the connection was lost before the peer answered for this recipient. */
+export interface RcptOutcome { address: string; code: number; reply: string }
+
+export type SessionOutcome =
+  | { kind: 'unreachable'; reason: 'refused' | 'timeout' | 'closed' | 'error'; detail: string }
+  | { kind: 'tls-failed'; detail: string }
+  /** The peer refused the session before any transaction (greeting, EHLO, STARTTLS, AUTH). */
+  | { kind: 'session-rejected'; stage: string; code: number; reply: string }
+  | { kind: 'done'; results: RcptOutcome[]; lostDuring?: string };
+
+// RFC 5321 §4.5.3.2: command replies may take 5 minutes, the final "." 10; one
+// inactivity limit of 5 minutes covers the commands, and a server silent that long
+// after our "." is treated as a lost connection (deferred, so at worst a duplicate).
+const SOCKET_TIMEOUT_MS = 5 * 60_000;
+
+interface NodemailerError extends Error {
+  code?: string;
+  originalCode?: string;
+  response?: string;
+  responseCode?: number;
+  command?: string;
+  timeoutType?: string;
+  recipient?: string;
+}
+
+/** The connection's internals we rely on (nodemailer 10; covered by the transport tests). */
+interface ConnInternals {
+  _supportedExtensions: string[];
+  _recipientQueue: string[];
+  _envelope: false | { accepted: string[]; rejectedErrors: NodemailerError[] };
+  _getDsnRcptToArgs: () => string;
+  _socket: unknown;
+}
+
+export async function runSession(p: SessionParams, from: string, recipients: SessionRecipient[], message: OutboundMessage): Promise<SessionOutcome> {
+  const t = p.transcript;
+  // Whether the session got as far as asking for TLS: a failure after that is a TLS failure
+  // whatever the socket reports (a reset, garbage instead of a ServerHello, a timeout).
+  let startTlsSent = false;
+  const conn = new SMTPConnection({
+    host: p.ip,
+    port: p.port,
+    name: p.helo,
+    secure: p.tls === 'implicit',
+    ignoreTLS: p.tls === 'none',
+    requireTLS: p.tls === 'required',
+    opportunisticTLS: p.tls === 'opportunistic',
+    connectionTimeout: p.connectTimeoutMs,
+    greetingTimeout: p.connectTimeoutMs,
+    socketTimeout: SOCKET_TIMEOUT_MS,
+    // Sendmail delivers over TLS whatever the certificate (verify=FAIL in the log);
+    // refusing is a policy choice (requireTls) made above us.
+    tls: { rejectUnauthorized: false, ...(isName(p.hostName) ? { servername: p.hostName } : {}) },
+    transactionLog: true,
+    logger: {
+      level: () => undefined,
+      trace: () => undefined,
+      debug: (entry: { tnx?: string }, msg: string) => {
+        if (entry?.tnx === 'client') {
+          if (/^STARTTLS$/i.test(String(msg))) startTlsSent = true;
+          t.client(String(msg));
+        }
+        else if (entry?.tnx === 'server') t.server(String(msg));
+      },
+      info: () => undefined,
+      warn: () => undefined,
+      error: () => undefined,
+      fatal: () => undefined,
+    } as never,
+  });
+  const internals = conn as unknown as ConnInternals;
+  installPerRecipientDsn(internals, recipients);
+
+  // Errors arrive as 'error' events (and then 'end'); the connect callback only fires on success.
+  let failure: NodemailerError | undefined;
+  conn.on('error', (err: NodemailerError) => { failure ??= err; });
+
+  t.note(`Connecting to ${p.hostName} [${p.ip}]:${p.port}${p.tls === 'implicit' ? ' (TLS)' : ''}`);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      conn.once('end', () => reject(failure ?? Object.assign(new Error('Connection closed'), { code: 'ECONNECTION' })));
+      conn.connect(() => resolve());
+    });
+  } catch (err) {
+    conn.close();
+    const e = err as NodemailerError;
+    if (startTlsSent && !conn.secure && !e.responseCode) return { kind: 'tls-failed', detail: e.message };
+    return connectFailure(e);
+  }
+  noteTls(conn, p, t);
+
+  try {
+    if (p.auth) {
+      if (conn.allowsAuth) {
+        await new Promise<void>((resolve, reject) => conn.login({ user: p.auth!.user, pass: p.auth!.pass }, (err) => (err ? reject(err) : resolve())));
+      } else {
+        t.note('AUTH not offered by the server; sending without authentication');
+      }
+    }
+  } catch (err) {
+    const e = err as NodemailerError;
+    conn.close();
+    if (e.responseCode) return { kind: 'session-rejected', stage: 'AUTH', code: e.responseCode, reply: e.response ?? e.message };
+    return connectFailure(e);
+  }
+
+  // RFC 6531 §3.2: a non-ASCII address may only travel to a server that offers SMTPUTF8.
+  const needsUtf8 = [from, ...recipients.map((r) => r.address)].some((a) => /[^\x00-\x7f]/.test(a));
+  if (needsUtf8 && !internals._supportedExtensions.includes('SMTPUTF8')) {
+    await quit(conn);
+    const reply = `553 5.6.7 SMTPUTF8 is required, but was not offered by host ${p.hostName}`;
+    t.note(reply);
+    return { kind: 'done', results: recipients.map((r) => ({ address: r.address, code: 553, reply })) };
+  }
+
+  const envelope = {
+    from: from === '' ? false as const : from,
+    to: recipients.map((r) => r.address),
+    size: message.size,
+    use8BitMime: message.body === '8BITMIME',
+    dsn: message.ret || message.envid ? { ret: message.ret, envid: message.envid } : {},
+  };
+  const stream = message.open() as unknown as Readable;
+  try {
+    const info = await new Promise<SMTPConnection.SentMessageInfo>((resolve, reject) =>
+      conn.send(envelope, stream, (err, res) => (err ? reject(err) : resolve(res!))));
+    await quit(conn);
+    const rejected = new Map((info.rejectedErrors ?? []).map((e) => [e.recipient, e as NodemailerError]));
+    return {
+      kind: 'done',
+      results: recipients.map((r) => {
+        const e = rejected.get(r.address);
+        if (e) return { address: r.address, code: e.responseCode ?? 0, reply: e.response ?? e.message };
+        return { address: r.address, code: codeOf(info.response), reply: info.response };
+      }),
+    };
+  } catch (err) {
+    const e = err as NodemailerError;
+    conn.close();
+    if (typeof (stream as { destroy?: unknown }).destroy === 'function') stream.destroy();
+    return transactionFailure(e, recipients, internals);
+  }
+}
+
+// A polite QUIT gets this long for its 221 before we hang up; the mail is already
+// delivered, so a slow peer must not hold the queue runner.
+const QUIT_WAIT_MS = 2000;
+
+/** QUIT and wait for the peer's 221 (so the transcript ends with it), but not for long. */
+function quit(conn: SMTPConnection): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => { conn.close(); resolve(); }, QUIT_WAIT_MS);
+    conn.once('end', () => { clearTimeout(timer); resolve(); });
+    conn.quit();
+  });
+}
+
+/** nodemailer sends one NOTIFY/ORCPT for all RCPTs; ours differ per recipient (RFC 3461 §4). */
+function installPerRecipientDsn(conn: ConnInternals, recipients: SessionRecipient[]): void {
+  const byAddress = new Map(recipients.map((r) => [r.address, r]));
+  conn._getDsnRcptToArgs = function (this: ConnInternals) {
+    if (!this._supportedExtensions.includes('DSN')) return '';
+    const current = this._recipientQueue[this._recipientQueue.length - 1];
+    const r = current === undefined ? undefined : byAddress.get(current);
+    const args: string[] = [];
+    if (r?.notify?.length) args.push(`NOTIFY=${r.notify.join(',')}`);
+    if (r?.orcpt) args.push(`ORCPT=${xtext(r.orcpt.includes(';') ? r.orcpt : `rfc822;${r.orcpt}`)}`);
+    return args.length ? ` ${args.join(' ')}` : '';
+  };
+}
+
+/** RFC 3461 §4: xtext — "+", "=", controls and non-ASCII as +HH. */
+export function xtext(value: string): string {
+  return Array.from(Buffer.from(value, 'utf8'))
+    .map((b) => (b < 33 || b > 126 || b === 0x2b || b === 0x3d ? `+${b.toString(16).toUpperCase().padStart(2, '0')}` : String.fromCharCode(b)))
+    .join('');
+}
+
+function connectFailure(e: NodemailerError): SessionOutcome {
+  const sys = e.originalCode ?? e.code;
+  if (e.code === 'ETLS') return { kind: 'tls-failed', detail: e.message };
+  if (e.responseCode) {
+    // A reply instead of the greeting (421/554) or a refused EHLO/HELO/STARTTLS.
+    const stage = e.command === 'CONN' ? 'greeting' : (e.command ?? 'greeting');
+    return { kind: 'session-rejected', stage, code: e.responseCode, reply: e.response ?? e.message };
+  }
+  if (sys === 'ECONNREFUSED') return { kind: 'unreachable', reason: 'refused', detail: e.message };
+  if (e.code === 'ETIMEDOUT') return { kind: 'unreachable', reason: 'timeout', detail: e.message };
+  if (e.code === 'ECONNECTION' || sys === 'ECONNRESET' || sys === 'EPIPE') return { kind: 'unreachable', reason: 'closed', detail: e.message };
+  return { kind: 'unreachable', reason: 'error', detail: e.message };
+}
+
+function transactionFailure(e: NodemailerError, recipients: SessionRecipient[], conn: ConnInternals): SessionOutcome {
+  const env = conn._envelope || { accepted: [], rejectedErrors: [] };
+  const rcptErr = new Map(env.rejectedErrors.map((x) => [x.recipient, x]));
+  // A verdict for everyone: a failed MAIL FROM, a refused DATA or final "."
+  const whole = e.responseCode && e.response && e.command !== 'RCPT TO' ? { code: e.responseCode, reply: e.response } : undefined;
+  if (e.code === 'EMESSAGE' && !e.responseCode && /size/i.test(e.message)) {
+    // SIZE (RFC 1870 §6): the server announced a limit below this message.
+    const reply = `552 5.3.4 Message size exceeds fixed maximum message size (${e.message.replace(/\D+/g, '')})`;
+    return { kind: 'done', results: recipients.map((r) => ({ address: r.address, code: 552, reply })) };
+  }
+  const lost = !whole && !(e.command === 'RCPT TO' && e.responseCode);
+  // A refused MAIL FROM decides for everyone; the RCPTs pipelined after it only got 503s.
+  const mailRefused = whole && e.command === 'MAIL FROM';
+  return {
+    kind: 'done',
+    lostDuring: lost ? stageName(e.command) : undefined,
+    results: recipients.map((r) => {
+      const x = mailRefused ? undefined : rcptErr.get(r.address);
+      if (x?.responseCode) return { address: r.address, code: x.responseCode, reply: x.response ?? x.message };
+      if (whole) return { address: r.address, code: whole.code, reply: whole.reply };
+      return { address: r.address, code: 0, reply: e.message };
+    }),
+  };
+}
+
+function stageName(command: string | undefined): string {
+  switch (command) {
+    case 'MAIL FROM': return 'MAIL FROM';
+    case 'RCPT TO': return 'RCPT TO';
+    case 'DATA': return 'DATA';
+    default: return 'message transfer';
+  }
+}
+
+export function codeOf(reply: string): number {
+  const m = /^(\d{3})/.exec(reply);
+  return m ? Number(m[1]) : 0;
+}
+
+function isName(host: string): boolean {
+  return /[a-z]/i.test(host) && !host.includes(':');
+}
+
+/** Sendmail's STARTTLS=client line, so a person can see whether the hop was encrypted. */
+function noteTls(conn: SMTPConnection, p: SessionParams, t: Transcript): void {
+  const socket = (conn as unknown as ConnInternals)._socket as TLSSocket | undefined;
+  if (!conn.secure || !socket || typeof socket.getCipher !== 'function') return;
+  const cipher = socket.getCipher();
+  t.note(`STARTTLS=client, relay=${p.hostName}, version=${socket.getProtocol() ?? 'unknown'}, ` +
+    `verify=${socket.authorized ? 'OK' : 'FAIL'}, cipher=${cipher?.name ?? 'unknown'}`);
+}

@@ -1,0 +1,28 @@
+// Entry point: picks the API client (IPC in the desktop app, HTTP in the console),
+// starts the live engine picture, and mounts the app inside Mantine.
+import '@mantine/core/styles.css';
+import { MantineProvider, createTheme } from '@mantine/core';
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { pickClient } from './api/client.ts';
+import { App } from './app.tsx';
+import { LiveProvider } from './state/context.tsx';
+import { createLive } from './state/live.ts';
+
+// The console's CSP allows inline <style> only with this per-page nonce.
+const nonce = document.querySelector<HTMLMetaElement>('meta[name="csp-nonce"]')?.content ?? '';
+// Modal / Drawer scroll locking (react-remove-scroll via get-nonce) reads the
+// nonce from this conventional global.
+(globalThis as { __webpack_nonce__?: string }).__webpack_nonce__ = nonce || undefined;
+const theme = createTheme({ primaryColor: 'indigo', defaultRadius: 'md' });
+const live = createLive(pickClient());
+
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <MantineProvider theme={theme} getStyleNonce={() => nonce}>
+      <LiveProvider live={live}>
+        <App />
+      </LiveProvider>
+    </MantineProvider>
+  </StrictMode>,
+);

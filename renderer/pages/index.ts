@@ -1,0 +1,27 @@
+// The page registry: the navigation and the router are built from this list, so a
+// later issue adds a page with one line here (and its component file).
+import type { ComponentType } from 'react';
+import { IconClock, IconGauge, IconInbox, IconList, IconServer } from '../components/icons.tsx';
+import { DeliveryPage } from './delivery.tsx';
+import { LogsPage } from './logs.tsx';
+import { OverviewPage } from './overview.tsx';
+import { QueuePage } from './queue/queue-page.tsx';
+import { SmartHostPage } from './smart-host.tsx';
+
+export interface PageDef {
+  /** Hash route, e.g. '/queue'. '/' is the landing page. */
+  path: string;
+  label: string;
+  icon?: ComponentType;
+  component: ComponentType;
+  /** Draft keys this page edits: the nav marks the page while one is unsaved. */
+  drafts?: string[];
+}
+
+export const pages: PageDef[] = [
+  { path: '/', label: 'Overview', icon: IconGauge, component: OverviewPage },
+  { path: '/queue', label: 'Queue', icon: IconInbox, component: QueuePage },
+  { path: '/delivery', label: 'Delivery', icon: IconClock, component: DeliveryPage, drafts: ['delivery'] },
+  { path: '/smart-host', label: 'Smart host', icon: IconServer, component: SmartHostPage, drafts: ['smartHost'] },
+  { path: '/logs', label: 'Logs', icon: IconList, component: LogsPage },
+];
