@@ -9,18 +9,14 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('./renderer/', import.meta.url));
 const outDir = fileURLToPath(new URL('./dist/renderer/', import.meta.url));
 
-export default defineConfig(({ command, mode }) => ({
+export default defineConfig({
   root,
   base: './',
   plugins: [react()],
-  // A build run from inside vitest inherits NODE_ENV=test, which would ship React's
-  // development build (several times slower, StrictMode double renders). A build is
-  // production unless asked for `--mode development`.
-  define: command === 'build' ? { 'process.env.NODE_ENV': JSON.stringify(mode === 'development' ? 'development' : 'production') } : {},
   build: {
     outDir,
     emptyOutDir: true,
     // Mantine + React are one chunk of ~500 kB; that is fine for a local app.
     chunkSizeWarningLimit: 1500,
   },
-}));
+});

@@ -3,7 +3,7 @@
 // built-in type stripping, which refuses the engine's non-erasable syntax
 // (parameter properties), so this file registers tsx's ESM loader first and
 // imports the real main process, electron/desktop.ts, through it.
-// test/electron/main-entry.test.ts checks it parses as plain JavaScript.
+// test/electron/main.test.ts checks it parses as plain JavaScript.
 import { register } from 'tsx/esm/api';
 
 register();

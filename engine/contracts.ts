@@ -43,7 +43,8 @@ export interface ClientInfo {
   user?: string;
   /** Which listener: 'smtp' | 'submission' | 'smtps' | 'cli' | 'bounce'. */
   daemon: string;
-  tls?: { version: string; cipher: string; bits?: number };
+  /** verify: the client certificate verdict (Sendmail's verify=OK|NO|FAIL), issue 6. */
+  tls?: { version: string; cipher: string; bits?: number; verify?: 'OK' | 'NO' | 'FAIL' };
 }
 
 export type RecipientStatus = 'pending' | 'sent' | 'bounced';

@@ -57,8 +57,12 @@ export function createRoutingApi(deps: RoutingApiDeps): RoutingApi {
   return {
     async parseAliases(text) {
       const parsed = parseAliasesFile(String(text ?? ''));
-      const problems = [...parsed.problems, ...await checkAliasTargets(parsed.entries)].sort((a, b) => a.line - b.line);
-      return { entries: parsed.entries, aliases: parsed.aliases, problems };
+      const found = await checkAliasTargets(parsed.entries);
+      // An entry whose program or :include: file is missing is reported, not offered for import.
+      const bad = new Set(found.filter((p) => p.severity === 'error').map((p) => p.line));
+      const entries = parsed.entries.filter((e) => !bad.has(e.line));
+      const aliases = Object.fromEntries(entries.map((e) => [e.name, e.targets]));
+      return { entries, aliases, problems: [...parsed.problems, ...found].sort((a, b) => a.line - b.line) };
     },
     async previewRewrite(address, patch) {
       const r = await withPatch(patch);

@@ -39,6 +39,32 @@ function testMessage(from: string, to: string, hostname: string, smartHost: stri
   ].join('\r\n');
 }
 
+/**
+ * Run one SMTPConnection call to its end. nodemailer reports some failures only
+ * as an 'error' event (refused connection, TLS handshake) or a close, never
+ * through the callback, so all three settle the promise.
+ */
+function settle<T>(conn: Conn, run: (done: (err: Error | null | undefined, value?: T) => void) => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onError = (err: Error): void => finish(err);
+    const onEnd = (): void => finish(new Error('the server closed the connection'));
+    function finish(err: Error | null | undefined, value?: T): void {
+      conn.off('error', onError);
+      conn.off('end', onEnd);
+      if (err) reject(err);
+      else resolve(value as T);
+    }
+    conn.on('error', onError);
+    conn.once('end', onEnd);
+    run(finish);
+  });
+}
+
+function isTlsFailure(err: unknown): boolean {
+  const e = err as { code?: string; message?: string };
+  return e.code === 'ETLS' || /certificate|ssl|tls/i.test(e.message ?? '');
+}
+
 export async function testSmartHost(settings: Settings, smartHost: SmartHost | null | undefined, options: SmartHostTestOptions = {}): Promise<SmartHostTestStep[]> {
   const steps: SmartHostTestStep[] = [];
   if (!smartHost) return [{ step: 'connect', ok: false, detail: 'no smart host is configured' }];
@@ -56,12 +82,18 @@ export async function testSmartHost(settings: Settings, smartHost: SmartHost | n
     greetingTimeout: timeout,
     socketTimeout: timeout,
   });
-  // Errors also arrive through callbacks; without a listener an 'error' event would throw.
+  // Failures are reported through settle(); this keeps a late 'error' (after QUIT) from throwing.
   conn.on('error', () => undefined);
   try {
-    await new Promise<void>((resolve, reject) => conn.connect((err?: Error) => (err ? reject(err) : resolve())));
+    await settle<void>(conn, (done) => conn.connect((err?: Error) => done(err)));
   } catch (err) {
-    steps.push({ step: 'connect', ok: false, detail: `could not talk to ${where}: ${errorText(err)}` });
+    if (isTlsFailure(err)) {
+      // The server answered; the encryption failed (untrusted certificate, no common protocol).
+      if (smartHost.tls === 'starttls') steps.push({ step: 'connect', ok: true, detail: `${where} answered EHLO` });
+      steps.push({ step: 'tls', ok: false, detail: `TLS with ${where} failed: ${errorText(err)}` });
+    } else {
+      steps.push({ step: 'connect', ok: false, detail: `could not talk to ${where}: ${errorText(err)}` });
+    }
     conn.close();
     return steps;
   }
@@ -74,8 +106,7 @@ export async function testSmartHost(settings: Settings, smartHost: SmartHost | n
   let failed = steps.some((s) => !s.ok);
   if (!failed && smartHost.auth) {
     try {
-      await new Promise<void>((resolve, reject) =>
-        conn.login({ user: smartHost.auth!.user, pass: smartHost.auth!.pass }, (err?: Error | null) => (err ? reject(err) : resolve())));
+      await settle<void>(conn, (done) => conn.login({ user: smartHost.auth!.user, pass: smartHost.auth!.pass }, (err?: Error | null) => done(err)));
       steps.push({ step: 'auth', ok: true, detail: `logged in as ${smartHost.auth.user}` });
     } catch (err) {
       steps.push({ step: 'auth', ok: false, detail: `login as ${smartHost.auth.user} refused: ${errorText(err)}` });
@@ -88,9 +119,9 @@ export async function testSmartHost(settings: Settings, smartHost: SmartHost | n
   if (!failed && options.sendTo) {
     const from = options.from ?? `postmaster@${settings.hostname}`;
     try {
-      const info = await new Promise<{ response: string }>((resolve, reject) =>
+      const info = await settle<{ response: string }>(conn, (done) =>
         conn.send({ from, to: [options.sendTo!] }, testMessage(from, options.sendTo!, settings.hostname, where),
-          (err: Error | null, i: { response: string }) => (err ? reject(err) : resolve(i))));
+          (err: Error | null, i: { response: string }) => done(err, i)));
       steps.push({ step: 'send', ok: true, detail: `accepted for ${options.sendTo}: ${info.response}` });
     } catch (err) {
       steps.push({ step: 'send', ok: false, detail: `not accepted for ${options.sendTo}: ${errorText(err)}` });

@@ -1,7 +1,7 @@
 // The control socket: EngineApi carried over a unix socket as newline-delimited
 // JSON, so every CLI command is a thin client of the running engine.
 //
-//   request   {"id":1,"method":"listQueue","params":[{...}]}
+//   request   {"id":1,"method":"tailLog","params":[20,null],"undef":[1]}   (undef: positions that were undefined)
 //   response  {"id":1,"result":...}  |  {"id":1,"error":{"message":"...","responseCode":550,"enhanced":"5.1.1"}}
 //   subscribe {"id":2,"method":"subscribe","params":[]} → {"id":2,"result":null}, then {"event":{...}} lines
 //             until the client closes that connection.

@@ -1,18 +1,22 @@
 // The SMTP policy: what smtpd asks at connect, HELO, MAIL and RCPT. Each step is
 // a list of small checks evaluated left to right like a Postfix restriction list
-// (STYLE.md §4): the first verdict other than `continue` decides. This first
-// version is relay control only (DESIGN.md: "Nothing relays for a stranger,
-// whatever the address looks like"); issue 6 adds access maps, DNSBL and AUTH
-// rules by putting more checks into these lists. Answers questions; never writes.
+// (STYLE.md §4): the first verdict other than `continue` decides.
+//   connect: access map Connect:, DNS block lists            (Sendmail check_relay)
+//   MAIL:    access map From:                                (check_mail)
+//   RCPT:    syntax, access map To:, relay control, and with delay_checks the
+//            connect and MAIL checks for this recipient      (check_rcpt)
+// Relay control (DESIGN.md: "Nothing relays for a stranger, whatever the address
+// looks like") decides on the parsed domain. Answers questions; never writes.
 import type { Settings } from '../config/schema.ts';
 import type { Dns } from '../dns/resolver.ts';
 import type { PolicySession, SmtpPolicy, Verdict } from './types.ts';
 import { addressLiteral, parseRecipient, type ParsedRecipient } from './address.ts';
 import { compileRelayNetworks, isLocalMachine, type RelayNetworks } from './networks.ts';
+import { checkClient, checkSender, connectRelays, delayed, delayedChecks, recipientAccess, recipientGetsChecks } from './restrictions.ts';
 
 export interface PolicyDeps {
   settings: () => Settings;
-  /** Unused until the DNSBL checks arrive (issue 6). */
+  /** For the DNS block lists; without it no list is asked. */
   dns?: Dns;
 }
 
@@ -20,6 +24,7 @@ export interface PolicyDeps {
 export interface CheckContext {
   settings: Settings;
   relayNetworks: RelayNetworks;
+  dns?: Dns;
 }
 
 export type Check<A> = (session: PolicySession, arg: A, ctx: CheckContext) => Verdict | Promise<Verdict>;
@@ -38,10 +43,15 @@ export async function evaluate<A>(checks: readonly Check<A>[], session: PolicySe
   return CONTINUE;
 }
 
-/** May this client send mail anywhere? Local machine, domains.relay, or an authenticated user. */
-export function mayRelay(session: PolicySession, ctx: CheckContext): boolean {
+/** Trusted by configuration: local machine, domains.relay, or an authenticated user. */
+export function isRelayClient(session: PolicySession, ctx: CheckContext): boolean {
   const { client } = session;
   return isLocalMachine(client, session.localAddress) || !!client.user || ctx.relayNetworks.matches(client);
+}
+
+/** May this client send mail anywhere? A relay client, or `Connect:` RELAY in the access map. */
+export function mayRelay(session: PolicySession, ctx: CheckContext): boolean {
+  return isRelayClient(session, ctx) || connectRelays(ctx.settings, session.client);
 }
 
 /** Is this domain one we receive mail for (Sendmail's class w)? */
@@ -53,6 +63,10 @@ export function isLocalDomain(domain: string, session: PolicySession, settings: 
 }
 
 // --- RCPT TO checks, in order -------------------------------------------------
+
+/** `To:` REJECT / ERROR / DISCARD apply to every client, relay clients included. */
+export const checkRecipientAccess: Check<RcptArg> = (_session, { raw, parsed }, ctx) =>
+  parsed ? recipientAccess(ctx.settings, raw).verdict : CONTINUE;
 
 export const permitRelayClient: Check<RcptArg> = (session, _arg, ctx) =>
   mayRelay(session, ctx) ? { action: 'relay' } : CONTINUE;
@@ -67,16 +81,50 @@ export const rejectRoutingSyntax: Check<RcptArg> = (_session, { raw, parsed }) =
 export const permitLocalDomain: Check<RcptArg> = (session, { parsed }, ctx) =>
   parsed && isLocalDomain(parsed.domain, session, ctx.settings) ? { action: 'ok' } : CONTINUE;
 
+/** `To:domain RELAY`: a domain we relay to for anyone (backup MX, a partner's gateway). */
+export const permitRelayDomain: Check<RcptArg> = (_session, { raw, parsed }, ctx) =>
+  parsed && recipientAccess(ctx.settings, raw).relayTo ? { action: 'relay' } : CONTINUE;
+
 export const rejectUnauthDestination: Check<RcptArg> = (_session, { raw }) =>
   reject(550, '5.7.1', `<${raw}>... Relaying denied`);
 
 export const RCPT_CHECKS: readonly Check<RcptArg>[] = [
+  checkRecipientAccess,
   permitRelayClient,
   rejectBadSyntax,
   rejectRoutingSyntax,
   permitLocalDomain,
+  permitRelayDomain,
   rejectUnauthDestination,
 ];
+
+// --- connect and MAIL checks (run at RCPT instead with delay_checks) ------------
+
+export const checkConnect: Check<null> = (session, _arg, ctx) =>
+  delayed(ctx.settings) ? CONTINUE : checkClient(ctx.settings, session.client, { relayClient: isRelayClient(session, ctx) }, ctx.dns);
+
+export const checkMail: Check<string> = (_session, sender, ctx) =>
+  delayed(ctx.settings) ? CONTINUE : checkSender(ctx.settings, sender);
+
+/**
+ * With delay_checks, after the recipient itself passed: the client and sender
+ * checks for this recipient (so the log names whom the rejection cost), unless
+ * friend/hater spares it.
+ */
+export const checkDelayed: Check<RcptArg> = async (session, { raw, parsed }, ctx) => {
+  if (!delayed(ctx.settings) || !parsed) return CONTINUE;
+  if (!recipientGetsChecks(ctx.settings, raw, recipientAccess(ctx.settings, raw).exempt)) return CONTINUE;
+  const v = await delayedChecks(ctx.settings, session, { relayClient: isRelayClient(session, ctx) }, ctx.dns);
+  return v.action === 'reject' || v.action === 'tempfail' || v.action === 'discard' ? v : CONTINUE;
+};
+
+/** RCPT: the recipient checks decide acceptance; a delayed refusal can still overrule an accept. */
+async function rcptVerdict(session: PolicySession, arg: RcptArg, ctx: CheckContext): Promise<Verdict> {
+  const verdict = await evaluate(RCPT_CHECKS, session, arg, ctx);
+  if (verdict.action === 'reject' || verdict.action === 'tempfail' || verdict.action === 'discard') return verdict;
+  const late = await checkDelayed(session, arg, ctx);
+  return late.action === 'continue' ? verdict : late;
+}
 
 export function createPolicy(deps: PolicyDeps): SmtpPolicy {
   let relayKey = '';
@@ -89,17 +137,17 @@ export function createPolicy(deps: PolicyDeps): SmtpPolicy {
       relayKey = key;
       relayNetworks = compileRelayNetworks(settings.domains.relay);
     }
-    return { settings, relayNetworks };
+    return { settings, relayNetworks, ...(deps.dns ? { dns: deps.dns } : {}) };
   };
   const strip = (a: string) => (a.startsWith('<') && a.endsWith('>') ? a.slice(1, -1) : a);
 
   return {
-    onConnect: async (session) => evaluate<null>([], session, null, context()),
+    onConnect: async (session) => evaluate<null>([checkConnect], session, null, context()),
     onHelo: async (session, helo) => evaluate<string>([], session, helo, context()),
-    onMailFrom: async (session, sender) => evaluate<string>([], session, sender, context()),
+    onMailFrom: async (session, sender) => evaluate<string>([checkMail], session, strip(sender.trim()), context()),
     onRcptTo: async (session, recipient) => {
       const raw = strip(recipient.trim());
-      return evaluate(RCPT_CHECKS, session, { raw, parsed: parseRecipient(raw) }, context());
+      return rcptVerdict(session, { raw, parsed: parseRecipient(raw) }, context());
     },
   };
 }

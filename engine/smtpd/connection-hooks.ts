@@ -10,13 +10,21 @@
 //     of smtp-server's fixed "10 unrecognized commands",
 //   - HELP / EXPN / VRFY answers following smtp.help and smtp.privacy,
 //   - the raw RCPT TO path, because smtp-server drops a source route before the
-//     policy could see it.
+//     policy could see it,
+//   - STARTTLS and AUTH per client (issue 6): STARTTLS only with a certificate and
+//     unless the access map's Srv_Features says S; a client certificate asked for
+//     unless it says V; AUTH neither advertised nor accepted outside TLS
+//     (RFC 4954 §4: 538 5.7.11), and only where the listener offers it.
 import type { SMTPServer, SMTPServerSession } from 'smtp-server';
 
 type Handler = (command: Buffer, callback: () => void) => void;
 
 export interface ConnectionInternals {
   session: SMTPServerSession;
+  /** Inside TLS (after STARTTLS, or from the start on smtps). */
+  secure: boolean;
+  /** The server the connection belongs to; its options are read at STARTTLS time. */
+  _server: { options: { requestCert?: boolean } };
   /** Host name smtp-server puts into HELO replies and its own 421 texts. */
   name: string;
   send(code: number, data?: string | string[], context?: string | false): void;
@@ -27,6 +35,8 @@ export interface ConnectionInternals {
   handler_EXPN?: Handler;
   handler_VRFY?: Handler;
   handler_RCPT?: Handler;
+  handler_STARTTLS?: Handler;
+  handler_AUTH?: Handler;
 }
 
 /** A reply text that already starts with an RFC 3463 enhanced status code. */
@@ -41,6 +51,12 @@ export interface HookOptions {
   noexpn: boolean;
   /** Called with the path of every RCPT TO exactly as the client sent it. */
   onRawRecipient: (path: string) => void;
+  /** Offer STARTTLS to this client (a certificate is loaded and Srv_Features has no S). */
+  starttls: boolean;
+  /** Ask this client for a certificate during STARTTLS (tls.verifyClients and no V). */
+  requestCert: boolean;
+  /** AUTH on this listener for this client (submission/smtps, users exist, no A); only ever inside TLS. */
+  auth: boolean;
 }
 
 /** The connection object of a session (smtp-server hands onConnect only the session). */
@@ -67,6 +83,11 @@ export function installHooks(conn: ConnectionInternals, opts: HookOptions): void
   conn.name = opts.hostname;
   conn.send = (code, data, context) => {
     conn._unrecognizedCommands = 0;
+    // The EHLO reply is the one 250 sent as a list: drop what this client may not use.
+    if (code === 250 && Array.isArray(data)) {
+      data = data.filter((line, i) => i === 0
+        || !((/^STARTTLS$/i.test(line) && !opts.starttls) || (/^AUTH /i.test(line) && !(opts.auth && conn.secure))));
+    }
     if (typeof data === 'string' && ENHANCED.test(data)) context = false;
     send(code, data, context);
     if (code === 421) closing = true;
@@ -97,6 +118,33 @@ export function installHooks(conn: ConnectionInternals, opts: HookOptions): void
     // does (novrfy or not); the flag only decides the wording.
     else if (opts.novrfy) conn.send(252, '2.5.2 Cannot VRFY user; try RCPT to attempt delivery');
     else conn.send(252, '2.5.2 Cannot VRFY user, but will accept message and attempt delivery');
+    callback();
+  };
+
+  const starttls = conn.handler_STARTTLS;
+  conn.handler_STARTTLS = (command, callback) => {
+    // RFC 3207 §4: 454 when TLS is not available (no certificate, or Srv_Features S).
+    if (!opts.starttls || !starttls) {
+      conn.send(454, '4.7.0 TLS not available');
+      return callback();
+    }
+    // smtp-server reads requestCert from the server options while STARTTLS runs
+    // (synchronously): switch it for this one client and put it back at once.
+    const options = conn._server.options;
+    const before = options.requestCert;
+    options.requestCert = before && opts.requestCert;
+    try {
+      starttls.call(conn, command, callback);
+    } finally {
+      options.requestCert = before;
+    }
+  };
+
+  const auth = conn.handler_AUTH;
+  conn.handler_AUTH = (command, callback) => {
+    if (!conn.secure) conn.send(538, '5.7.11 Encryption required for requested authentication mechanism');
+    else if (!opts.auth || !auth) conn.send(503, '5.5.1 AUTH not available');
+    else return auth.call(conn, command, callback);
     callback();
   };
 

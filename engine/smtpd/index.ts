@@ -2,7 +2,9 @@
 // dialogue — limits, the policy questions at each step, replies — and hands each
 // message to cleanup. Answers `250` to DATA only after cleanup resolved, i.e.
 // after the spool commit is on disk. Never writes the spool itself, never
-// delivers, never does ident or PTR lookups.
+// delivers, never does ident or PTR lookups. Issue 6: STARTTLS / SMTPS with the
+// material of engine/tls, SMTP AUTH on submission and smtps (inside TLS only),
+// Srv_Features per client, needmailhelo, and the bad-recipient throttle.
 import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import type { AddressInfo } from 'node:net';
@@ -14,9 +16,14 @@ import type { QueueEntry } from '../contracts.ts';
 import { SmtpError } from '../contracts.ts';
 import type { SmtpPolicy } from '../policy/types.ts';
 import type { Spool } from '../queue/types.ts';
+import type { TLSSocket } from 'node:tls';
+import { accessMapOf } from '../policy/access-map.ts';
+import { AUTH_METHODS, createAuthenticator } from '../policy/auth.ts';
+import type { AuthThrottle } from '../policy/auth-throttle.ts';
+import { authHandler } from './auth.ts';
 import { connectionOf, installHooks } from './connection-hooks.ts';
 import { clientInfo, envelopeOf, policySession, verdictError, type ListenerName, type SessionState } from './session.ts';
-import { loadTls } from './tls.ts';
+import { createTlsRuntime } from './tls-runtime.ts';
 
 export type { ListenerName } from './session.ts';
 
@@ -35,6 +42,8 @@ export interface SmtpdDeps {
   hostname: () => string;
   /** Data directory, for relative tls.cert / tls.key paths; default the working directory. */
   home?: string;
+  /** The AUTH brute-force brake; default 5 failures per 15 minutes, 1 s pause per failure. */
+  authThrottle?: AuthThrottle;
 }
 
 export interface Smtpd {
@@ -48,6 +57,10 @@ export interface Smtpd {
 const SOCKET_TIMEOUT_MS = 5 * 60_000;
 /** Long enough for a message in transfer to finish at shutdown; short enough for a restart. */
 const CLOSE_GRACE_MS = 5_000;
+/** Sendmail's confBAD_RCPT_THROTTLE pause: one second per RCPT once the limit is reached. */
+const BAD_RCPT_PAUSE_MS = 1_000;
+/** Listeners where clients log in (RFC 6409 submission, RFC 8314 implicit TLS). */
+const AUTH_LISTENERS: readonly ListenerName[] = ['submission', 'smtps'];
 
 /** Build an smtp-server callback error carrying its reply (enhanced code in the text). */
 const asReply = (e: SmtpError) => Object.assign(new Error(e.message), { responseCode: e.responseCode });
@@ -58,6 +71,10 @@ export function createSmtpd(deps: SmtpdDeps): Smtpd {
   /** Sessions past the greeting, over all listeners (smtp.maxDaemonChildren). */
   const active = new Set<string>();
   const { log } = deps;
+  const tls = createTlsRuntime({ settings: deps.settings, home: deps.home ?? process.cwd(), log: (text) => log.info(null, text) });
+  const authenticator = createAuthenticator({ settings: deps.settings, ...(deps.authThrottle ? { throttle: deps.authThrottle } : {}) });
+  /** Client-certificate verdicts of implicit TLS, known before onConnect creates the state. */
+  const verdicts = new WeakMap<SMTPServerSession, SessionState['tlsVerify']>();
 
   const stateOf = (session: SMTPServerSession): SessionState => {
     const state = states.get(session);
@@ -74,8 +91,10 @@ export function createSmtpd(deps: SmtpdDeps): Smtpd {
       onConnect(session, callback) {
         const settings = deps.settings();
         const hostname = deps.hostname();
-        const state: SessionState = { daemon, badRecipients: 0, discardSession: false, discardTransaction: false };
+        const state: SessionState = { daemon, badRecipients: 0, discardSession: false, discardTransaction: false, tlsVerify: verdicts.get(session) };
         states.set(session, state);
+        tls.poke();
+        const features = accessMapOf(settings).srvFeatures({ address: session.remoteAddress });
         server.options.size = settings.smtp.maxMessageSize;
         const conn = connectionOf(server, session);
         const privacy = new Set<string>(settings.smtp.privacy);
@@ -89,6 +108,9 @@ export function createSmtpd(deps: SmtpdDeps): Smtpd {
             novrfy: privacy.has('novrfy') || privacy.has('goaway'),
             noexpn: privacy.has('noexpn') || privacy.has('goaway'),
             onRawRecipient: (path) => (state.rawRecipient = path),
+            starttls: !!tls.current() && features.starttls,
+            requestCert: features.requestCert,
+            auth: AUTH_LISTENERS.includes(daemon) && settings.users.length > 0 && features.auth,
           });
         }
         if (active.size >= settings.smtp.maxDaemonChildren) {
@@ -112,6 +134,16 @@ export function createSmtpd(deps: SmtpdDeps): Smtpd {
         }, (err: unknown) => refuse(internalError('connect', err)));
       },
 
+      onSecure(socket, session, callback) {
+        const verdict = tls.handshake(socket as TLSSocket, session.remoteAddress);
+        verdicts.set(session, verdict);
+        const state = states.get(session);
+        if (state) state.tlsVerify = verdict;
+        callback();
+      },
+
+      onAuth: authHandler(authenticator, (text) => log.info(null, text), asReply),
+
       onClose(session) {
         active.delete(session.id);
       },
@@ -126,7 +158,7 @@ export function createSmtpd(deps: SmtpdDeps): Smtpd {
         const state = stateOf(session);
         const raw = state.rawRecipient;
         state.rawRecipient = undefined;
-        rcptTo(address.address, raw, session, state).then(() => callback(), (err: unknown) => {
+        throttle(session, state).then(() => rcptTo(address.address, raw, session, state)).then(() => callback(), (err: unknown) => {
           if (err instanceof SmtpError && err.responseCode >= 500) state.badRecipients++;
           callback(replyFor('check_rcpt', address.address, session, err));
         });
@@ -153,8 +185,24 @@ export function createSmtpd(deps: SmtpdDeps): Smtpd {
     return asReply(new SmtpError(451, '4.3.0', 'Local error in processing; please try again later'));
   }
 
+  /** confBAD_RCPT_THROTTLE: after N refused recipients, every further RCPT waits a second. */
+  async function throttle(session: SMTPServerSession, state: SessionState): Promise<void> {
+    const limit = deps.settings().smtp.badRcptThrottle;
+    if (limit === 0 || state.badRecipients < limit) return;
+    if (!state.throttled) {
+      state.throttled = true;
+      log.info(null, `Possible SMTP RCPT flood, throttling: ${state.badRecipients} bad recipients, relay=[${session.remoteAddress}]`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, BAD_RCPT_PAUSE_MS));
+  }
+
   async function mailFrom(sender: string, session: SMTPServerSession, state: SessionState): Promise<void> {
     const settings = deps.settings();
+    const privacy = new Set<string>(settings.smtp.privacy);
+    if ((privacy.has('needmailhelo') || privacy.has('goaway')) && !session.hostNameAppearsAs) {
+      // Sendmail's reply to MAIL before HELO under needmailhelo.
+      throw new SmtpError(503, '5.0.0', 'Polite people say HELO first');
+    }
     // Sendmail's MinFreeBlocks: refuse before the client sends anything big.
     if ((await deps.spool.freeBlocks()) < settings.smtp.minFreeBlocks) {
       throw new SmtpError(452, '4.3.1', 'Insufficient system storage; please try again later');
@@ -205,14 +253,14 @@ export function createSmtpd(deps: SmtpdDeps): Smtpd {
   return {
     async listen(name, address, port) {
       const settings = deps.settings();
-      const tls = await loadTls(settings.tls, deps.home ?? process.cwd());
-      if (name === 'smtps' && !tls) {
+      const material = await tls.init();
+      if (name === 'smtps' && !material) {
         throw new Error('listen.smtps: implicit TLS needs tls.cert and tls.key');
       }
       const options: SMTPServerOptions = {
         name: deps.hostname(),
         secure: name === 'smtps',
-        ...(tls ?? {}),
+        ...(material?.options ?? {}),
         size: settings.smtp.maxMessageSize,
         hideDSN: false,
         hideENHANCEDSTATUSCODES: false,
@@ -220,13 +268,15 @@ export function createSmtpd(deps: SmtpdDeps): Smtpd {
         hide8BITMIME: false,
         hidePIPELINING: false,
         disableReverseLookup: true,
-        // AUTH arrives with issue 6; until then nobody may try it, and smtp-server's
-        // "unauthenticated commands" limit must not apply to everybody.
+        // AUTH is optional everywhere: it grants relaying, mail to our own domains needs
+        // none. smtp-server's "unauthenticated commands" limit must not apply to everybody.
         authOptional: true,
+        authMethods: [...AUTH_METHODS],
         maxAllowedUnauthenticatedCommands: false,
         // WIZ/SHELL/KILL are smtp-server's Sendmail jokes; XCLIENT/XFORWARD would let a
-        // client claim another address.
-        disabledCommands: ['AUTH', 'XCLIENT', 'XFORWARD', 'WIZ', 'SHELL', 'KILL', ...(tls ? [] : ['STARTTLS'])],
+        // client claim another address. STARTTLS stays on: connection-hooks offers it per
+        // client, and only while a certificate is loaded (one may arrive while running).
+        disabledCommands: ['XCLIENT', 'XFORWARD', 'WIZ', 'SHELL', 'KILL', ...(AUTH_LISTENERS.includes(name) ? [] : ['AUTH'])],
         heloResponse: '%s Hello %s, pleased to meet you',
         socketTimeout: SOCKET_TIMEOUT_MS,
         closeTimeout: CLOSE_GRACE_MS,
@@ -246,6 +296,7 @@ export function createSmtpd(deps: SmtpdDeps): Smtpd {
         });
       });
       servers.push(server);
+      tls.attach(server);
       const bound = server.server.address() as AddressInfo;
       log.info(null, `starting daemon (Mailstop): ${name} on ${bound.address} port ${bound.port}`);
       return { name, address: bound.address, port: bound.port };

@@ -5,6 +5,7 @@ import type { SMTPServerSession } from 'smtp-server';
 import type { ClientInfo, DsnNotify, Envelope } from '../contracts.ts';
 import { SmtpError } from '../contracts.ts';
 import type { PolicySession, Verdict } from '../policy/types.ts';
+import { cipherBits } from '../tls/log-line.ts';
 
 export type ListenerName = 'smtp' | 'submission' | 'smtps';
 
@@ -21,6 +22,10 @@ export interface SessionState {
   heloChecked?: string;
   /** The last RCPT TO path exactly as sent (source route included). */
   rawRecipient?: string;
+  /** Client certificate verdict of the TLS handshake, if there was one. */
+  tlsVerify?: 'OK' | 'NO' | 'FAIL';
+  /** badRcptThrottle engaged (logged once per session). */
+  throttled?: boolean;
 }
 
 const stringOrUndefined = (v: unknown): string | undefined => (typeof v === 'string' && v ? v : undefined);
@@ -35,7 +40,11 @@ export function clientInfo(session: SMTPServerSession, state: SessionState): Cli
     protocol: session.transmissionType || 'ESMTP',
     user: stringOrUndefined(user) ?? stringOrUndefined((user as { username?: unknown } | undefined)?.username),
     daemon: state.daemon,
-    tls: tls ? { version: tls.version, cipher: tls.name } : undefined,
+    tls: tls ? {
+      version: tls.version, cipher: tls.name,
+      ...(cipherBits(tls.name) ? { bits: cipherBits(tls.name) } : {}),
+      ...(state.tlsVerify ? { verify: state.tlsVerify } : {}),
+    } : undefined,
   };
 }
 

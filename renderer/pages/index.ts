@@ -7,6 +7,7 @@ import { LogsPage } from './logs.tsx';
 import { OverviewPage } from './overview.tsx';
 import { QueuePage } from './queue/queue-page.tsx';
 import { SmartHostPage } from './smart-host.tsx';
+import { AliasesPage, DomainsPage, ForwardingPage, IconAliases, IconDomains, IconForward, IconRewrite, IconRoutes, RewritingPage, RoutesPage } from './routing/index.ts';
 
 export interface PageDef {
   /** Hash route, e.g. '/queue'. '/' is the landing page. */
@@ -24,4 +25,9 @@ export const pages: PageDef[] = [
   { path: '/delivery', label: 'Delivery', icon: IconClock, component: DeliveryPage, drafts: ['delivery'] },
   { path: '/smart-host', label: 'Smart host', icon: IconServer, component: SmartHostPage, drafts: ['smartHost'] },
   { path: '/logs', label: 'Logs', icon: IconList, component: LogsPage },
+  { path: '/domains', label: 'Domains', icon: IconDomains, component: DomainsPage, drafts: ['routing.domains'] },
+  { path: '/aliases', label: 'Aliases', icon: IconAliases, component: AliasesPage, drafts: ['routing.aliases'] },
+  { path: '/forwarding', label: 'Forwarding', icon: IconForward, component: ForwardingPage, drafts: ['routing.forwards'] },
+  { path: '/routes', label: 'Routes', icon: IconRoutes, component: RoutesPage, drafts: ['routing.routes'] },
+  { path: '/rewriting', label: 'Rewriting', icon: IconRewrite, component: RewritingPage, drafts: ['routing.rewrite'] },
 ];

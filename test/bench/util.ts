@@ -6,7 +6,7 @@
 // reference taken in the same invocation; it never fails a build (DESIGN.md: speed
 // belongs here, not in tests).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { promises as fsp } from 'node:fs';
+import { existsSync, promises as fsp } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));
 export const SMTP_SOURCE = '/usr/sbin/smtp-source';
 export const SMTP_SINK = '/usr/sbin/smtp-sink';
+const SHM = '/dev/shm';
 
 export type Verdict = 'pass' | 'fail' | 'info' | 'skip' | 'error';
 
@@ -30,8 +31,11 @@ export interface Row {
 
 /** Everything a measure gets: where to put files, what to clean up, how to report. */
 export interface BenchContext {
-  /** Create a temporary directory, removed when the measure ends. */
-  tmpdir(prefix: string): Promise<string>;
+  /**
+   * Create a temporary directory, removed when the measure ends. `memory` puts it on
+   * tmpfs (/dev/shm) when there is one: for fixtures whose disk speed is not measured.
+   */
+  tmpdir(prefix: string, where?: 'disk' | 'memory'): Promise<string>;
   /** Run fn when the measure ends (last registered, first run), even after a failure. */
   defer(fn: () => Promise<unknown> | unknown): void;
   /** One progress line on stderr, so stdout keeps only the table. */
@@ -105,8 +109,9 @@ export function createContext(opts: { cache: Map<string, Promise<unknown>>; scal
     scale: opts.scale,
     log: (text) => process.stderr.write(`[${opts.name}] ${text}\n`),
     defer: (fn) => { cleanups.push(fn); },
-    async tmpdir(prefix) {
-      const dir = await fsp.mkdtemp(path.join(os.tmpdir(), `mailstop-bench-${prefix}-`));
+    async tmpdir(prefix, where = 'disk') {
+      const base = where === 'memory' && existsSync(SHM) ? SHM : os.tmpdir();
+      const dir = await fsp.mkdtemp(path.join(base, `mailstop-bench-${prefix}-`));
       cleanups.push(() => fsp.rm(dir, { recursive: true, force: true }));
       return dir;
     },

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import nodemailer from 'nodemailer';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { build } from 'vite';
+import { buildRenderer } from './build-renderer.ts';
 import { startConsole, type ConsoleHandle } from '../../engine/console/index.ts';
 import { createEngine, type Engine } from '../../engine/index.ts';
 import { startSink, type Sink } from '../helpers/sink.ts';
@@ -44,7 +44,7 @@ beforeAll(async () => {
   home = await fs.mkdtemp(path.join(os.tmpdir(), 'mailstop-e2e-'));
   uiDir = path.join(home, 'ui');
   // Build the renderer once, into this test's own directory (other runs may be using dist/).
-  await build({ configFile: path.join(repo, 'vite.config.ts'), logLevel: 'warn', build: { outDir: uiDir, emptyOutDir: true } });
+  await buildRenderer(uiDir);
   await fs.mkdir(artifacts, { recursive: true });
   sink = await startSink({ address: '127.0.0.1', port: 0 });
   engine = await createEngine({

@@ -1,4 +1,4 @@
-import { build } from 'vite';
+import { buildRenderer } from './build-renderer.ts';
 import { chromium } from 'playwright-core';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,7 +13,7 @@ it('bench', async () => {
 const N = 100_000;
 const home = await fs.mkdtemp(path.join(os.tmpdir(), 'msbench-'));
 const ui = path.join(home, 'ui');
-await build({ configFile: '/work/main/vite.config.ts', logLevel: 'warn', build: { outDir: ui, emptyOutDir: true } });
+await buildRenderer(ui);
 const now = Date.now();
 const entries: QueueEntry[] = Array.from({ length: N }, (_, i) => ({
   id: `B${String(i).padStart(13, '0')}`, sender: `user${i % 977}@sender${i % 13}.example`, recipients: [{ address: `rcpt${i}@dom${i % 211}.example`, status: 'pending', lastReply: i % 3 ? '452 4.2.2 Mailbox full' : undefined }],
@@ -31,11 +31,11 @@ const c = await startConsole(api, { address: '127.0.0.1', port: 0, home, staticD
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] });
 const page = await browser.newPage({ viewport: { width: 1280, height: 860 } }); page.on('console', (m) => console.log('PAGE', m.text()));
 await page.goto(c.url.replace('/?', '/?') );
-await page.evaluate(() => { location.hash = '/queue'; });
+await page.evaluate(() => { location.hash = '/queue'; }); await page.waitForTimeout(0);
 const t0 = Date.now();
 await page.waitForFunction(() => document.querySelectorAll('[data-testid="queue-row"]').length > 10, undefined, { timeout: 60000 });
 console.log('first rows after', Date.now() - t0, 'ms; rows in DOM', await page.locator('[data-testid="queue-row"]').count());
-console.log(await page.getByTestId('queue-shown').textContent());
+console.log(await page.getByTestId('queue-shown').textContent()); await page.waitForTimeout(3000);
 // keystroke timing measured in page
 const ms = await page.evaluate(async () => {
   const input = [...document.querySelectorAll('input')].find((i) => i.closest('div')?.parentElement?.textContent?.includes('Domain')) as HTMLInputElement;

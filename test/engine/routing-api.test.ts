@@ -58,11 +58,14 @@ describe('parseAliases', () => {
       '  bob',
       'broken alice',
       'rel: mail/x',
+      'list: :include:/nonexistent/list',
     ].join('\n'));
     expect(got.aliases).toEqual({ postmaster: ['root'], 'dev-null': ['/dev/null'], team: ['alice', 'bob'] });
-    expect(got.problems.map((p) => [p.line, p.severity])).toEqual([[6, 'error'], [7, 'error']]);
+    expect(got.entries.map((e) => e.name)).toEqual(['postmaster', 'dev-null', 'team']);
+    expect(got.problems.map((p) => [p.line, p.severity])).toEqual([[6, 'error'], [7, 'error'], [8, 'error']]);
     expect(got.problems[0].message).toMatch(/missing ":"/);
     expect(got.problems[1].message).toMatch(/relative path/);
+    expect(got.problems[2].message).toMatch(/\/nonexistent\/list cannot be read \(ENOENT\)/);
   });
 });
 

@@ -103,6 +103,15 @@ describe('queue commands against the running engine', () => {
     expect([...q.keys()]).toEqual(['a@dest.test']);
   });
 
+  it('sendmail -v -qI flushes by a piece of the queue id, printing the delivery', async () => {
+    const [a2] = (await queueIds()).get('a@dest.test')!;
+    const r = await runCli(world.home, ['sendmail', '-v', `-qI${a2.slice(3, 10)}`]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`Running ${a2}\n`);
+    expect(r.stdout).toMatch(/<a@dest\.test>\.\.\. Sent \(/);
+    expect((await queueIds()).size).toBe(0);
+  });
+
   it('config get / set go through the running engine; a bad value names the field', async () => {
     expect((await runCli(world.home, ['config', 'get', 'delivery.mode'])).stdout).toBe('queueonly\n');
     const set = await runCli(world.home, ['config', 'set', 'delivery.queueWarn', '6h']);
@@ -134,12 +143,13 @@ describe('queue commands against the running engine', () => {
   });
 
   it('mailq while the engine is stopped reads the spool', async () => {
+    await smtpSend('z@dest.test', 'waits');
     expect(await served!.stop()).toBe(0);
     served = undefined;
     const r = await runCli(world.home, ['mailq']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/\(1 request\)\n/);
-    expect(r.stdout).toContain('<a@dest.test>');
+    expect(r.stdout).toContain('<z@dest.test>');
     const flush = await runCli(world.home, ['flush']);
     expect(flush.code).toBe(69);
     expect(flush.stderr).toMatch(/^mailstop: engine not running for /);

@@ -5,7 +5,7 @@ import { Button, Group, SegmentedControl, Stack, Tabs, Text, TextInput, Title } 
 import { useCallback, useDeferredValue, useEffect, useMemo, useState } from 'react';
 import { useLiveState } from '../../state/context.tsx';
 import { createStore, useStore } from '../../state/store.ts';
-import { EMPTY_FILTER, filterQueue, isEmptyFilter, type QueueFilter } from './filters.ts';
+import { EMPTY_FILTER, filterQueue, isEmptyFilter, prewarm, type QueueFilter } from './filters.ts';
 import { QueueActions } from './queue-actions.tsx';
 import { QueueDetail } from './queue-detail.tsx';
 import { ShapeView, TopView } from './queue-stats.tsx';
@@ -34,6 +34,7 @@ export function QueuePage() {
   }, []);
 
   const all = useMemo(() => [...queue.values()], [queue]);
+  useEffect(() => prewarm(all), [all]);
   const shown = useMemo(() => filterQueue(all, deferred), [all, deferred]);
 
   // Drop selections of messages that left the queue.

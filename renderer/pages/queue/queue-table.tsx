@@ -1,7 +1,7 @@
 // The queue as a virtualized grid: only the rows in view are in the DOM, so
 // 100 000 entries scroll as smoothly as 10 (TanStack Virtual). Rows are div-based
 // with ARIA grid roles because a virtualized <table> cannot keep its layout.
-import { Badge, Checkbox, Text, UnstyledButton } from '@mantine/core';
+import { Text } from '@mantine/core';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { memo, useCallback, useRef } from 'react';
 import type { OnlineState } from '../../../engine/api.ts';
@@ -9,13 +9,12 @@ import type { QueueEntry } from '../../../engine/contracts.ts';
 import type { Settings } from '../../../engine/config/schema.ts';
 import { formatSize, formatSpan, senderLabel } from '../../lib/format.ts';
 import { plainReason } from '../../lib/reason.ts';
+import css from './queue-table.module.css';
 
 const ROW_HEIGHT = 40;
 /** Rows rendered beyond the viewport, so fast scrolling does not show blanks. */
 const OVERSCAN = 12;
 const COLUMNS = '36px 150px 90px 80px 80px minmax(140px,1fr) minmax(160px,1.4fr) minmax(160px,1.4fr)';
-
-const STATE_COLOR: Record<string, string> = { active: 'blue', deferred: 'yellow', hold: 'gray' };
 
 interface RowProps {
   entry: QueueEntry;
@@ -30,20 +29,19 @@ interface RowProps {
 
 const Row = memo(function Row({ entry, selected, now, online, mode, delivering, onToggle, onOpen }: RowProps) {
   const pending = entry.recipients.filter((r) => r.status === 'pending');
+  const first = pending[0]?.address ?? entry.recipients[0]?.address;
   return (
     <>
-      <div role="gridcell"><Checkbox size="xs" checked={selected} onChange={() => onToggle(entry.id)} aria-label={`Select ${entry.id}`} /></div>
-      <div role="gridcell">
-        <UnstyledButton onClick={() => onOpen(entry.id)} ff="monospace" fz="sm" c="indigo" aria-label={`Details of ${entry.id}`}>{entry.id}</UnstyledButton>
+      <div role="gridcell" className={css.checkCell}><input type="checkbox" className={css.check} checked={selected} onChange={() => onToggle(entry.id)} aria-label={`Select ${entry.id}`} /></div>
+      <div role="gridcell" className={css.cell}>
+        <button type="button" className={css.id} onClick={() => onOpen(entry.id)} aria-label={`Details of ${entry.id}`}>{entry.id}</button>
       </div>
-      <div role="gridcell"><Badge size="sm" variant="light" color={STATE_COLOR[entry.state]}>{entry.state}</Badge></div>
-      <div role="gridcell"><Text size="sm">{formatSpan(now - entry.arrivalTime)}</Text></div>
-      <div role="gridcell"><Text size="sm">{formatSize(entry.size)}</Text></div>
-      <div role="gridcell"><Text size="sm" truncate="end">{senderLabel(entry.sender)}</Text></div>
-      <div role="gridcell">
-        <Text size="sm" truncate="end">{pending[0]?.address ?? entry.recipients[0]?.address}{pending.length > 1 ? ` +${pending.length - 1}` : ''}</Text>
-      </div>
-      <div role="gridcell"><Text size="sm" truncate="end" c="dimmed">{plainReason(entry, { online, mode, delivering })}</Text></div>
+      <div role="gridcell"><span className={`${css.state} ${css[entry.state]}`}>{entry.state}</span></div>
+      <div role="gridcell" className={css.cell}>{formatSpan(now - entry.arrivalTime)}</div>
+      <div role="gridcell" className={css.cell}>{formatSize(entry.size)}</div>
+      <div role="gridcell" className={css.cell} title={senderLabel(entry.sender)}>{senderLabel(entry.sender)}</div>
+      <div role="gridcell" className={css.cell}>{first}{pending.length > 1 ? ` +${pending.length - 1}` : ''}</div>
+      <div role="gridcell" className={`${css.cell} ${css.dim}`}>{plainReason(entry, { online, mode, delivering })}</div>
     </>
   );
 });
@@ -73,14 +71,11 @@ export function QueueTable(p: QueueTableProps) {
   const virtualizer = useVirtualizer({ count: entries.length, getScrollElement, estimateSize, overscan: OVERSCAN, getItemKey });
   const header = ['', 'Queue ID', 'State', 'Age', 'Size', 'Sender', 'Recipients', 'Why'];
   return (
-    <div role="grid" aria-rowcount={p.entries.length + 1} aria-label="Queued messages" data-testid="queue-grid"
-      style={{ border: '1px solid var(--mantine-color-gray-3)', borderRadius: 8, overflow: 'hidden' }}>
-      <div role="row" aria-rowindex={1}
-        style={{ display: 'grid', gridTemplateColumns: COLUMNS, alignItems: 'center', height: ROW_HEIGHT, padding: '0 8px',
-          background: 'var(--mantine-color-gray-0)', borderBottom: '1px solid var(--mantine-color-gray-3)', fontWeight: 600, fontSize: 13 }}>
-        <div role="columnheader">
-          <Checkbox size="xs" checked={p.allSelected} indeterminate={!p.allSelected && p.selected.size > 0}
-            onChange={p.onToggleAll} aria-label="Select all shown" />
+    <div role="grid" aria-rowcount={p.entries.length + 1} aria-label="Queued messages" data-testid="queue-grid" className={css.grid}>
+      <div role="row" aria-rowindex={1} className={`${css.row} ${css.head}`} style={{ gridTemplateColumns: COLUMNS, height: ROW_HEIGHT }}>
+        <div role="columnheader" className={css.checkCell}>
+          <input type="checkbox" className={css.check} checked={p.allSelected} onChange={p.onToggleAll} aria-label="Select all shown"
+            ref={(el) => { if (el) el.indeterminate = !p.allSelected && p.selected.size > 0; }} />
         </div>
         {header.slice(1).map((h) => <div role="columnheader" key={h}>{h}</div>)}
       </div>
@@ -91,10 +86,8 @@ export function QueueTable(p: QueueTableProps) {
             return (
               <div key={v.key} role="row" aria-rowindex={v.index + 2} data-testid="queue-row" data-id={entry.id}
                 aria-selected={p.selected.has(entry.id)}
-                style={{ position: 'absolute', top: 0, left: 0, right: 0, height: ROW_HEIGHT, transform: `translateY(${v.start}px)`,
-                  display: 'grid', gridTemplateColumns: COLUMNS, alignItems: 'center', padding: '0 8px', gap: 0,
-                  borderBottom: '1px solid var(--mantine-color-gray-2)',
-                  background: p.selected.has(entry.id) ? 'var(--mantine-color-indigo-0)' : undefined }}>
+                className={`${css.row} ${css.body}${p.selected.has(entry.id) ? ` ${css.selected}` : ''}`}
+                style={{ height: ROW_HEIGHT, transform: `translateY(${v.start}px)`, gridTemplateColumns: COLUMNS }}>
                 <Row entry={entry} selected={p.selected.has(entry.id)} now={p.now} online={p.online} mode={p.mode} delivering={p.delivering.has(entry.id)} onToggle={p.onToggle} onOpen={p.onOpen} />
               </div>
             );

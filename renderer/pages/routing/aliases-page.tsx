@@ -76,7 +76,7 @@ export function AliasesPage() {
                 <Table.Tr key={i} data-testid={`alias-${name || i}`}>
                   <Table.Td style={{ verticalAlign: 'top' }}>
                     <TextInput aria-label={`Alias name ${i + 1}`} value={r.name} placeholder="sales"
-                      error={dup ? `duplicate of row ${(firstIndex.get(name) ?? 0) + 1}; this one is ignored` : name === '' ? 'needs a name' : rf.errorAt(`aliases.${name}`)}
+                      error={dup ? `duplicate of row ${(firstIndex.get(name) ?? 0) + 1}; this one is ignored` : name === '' && r.targets.trim() !== '' ? 'needs a name' : rf.errorAt(`aliases.${name}`)}
                       onChange={(e) => setRow(i, { name: e.currentTarget.value })} />
                   </Table.Td>
                   <Table.Td style={{ verticalAlign: 'top' }}>

@@ -31,8 +31,9 @@ export function diffLines(before: string[], after: string[]): DiffLine[] {
   let j = 0;
   while (i < n || j < m) {
     if (i < n && j < m && before[i] === after[j]) { out.push({ kind: 'same', text: before[i] }); i++; j++; }
-    else if (j < m && (i === n || lcs[i][j + 1] >= lcs[i + 1][j])) out.push({ kind: 'add', text: after[j++] });
-    else out.push({ kind: 'remove', text: before[i++] });
+    // Removals before additions on a tie, so a changed line reads "− old" then "+ new".
+    else if (i < n && (j === m || lcs[i + 1][j] >= lcs[i][j + 1])) out.push({ kind: 'remove', text: before[i++] });
+    else out.push({ kind: 'add', text: after[j++] });
   }
   return out;
 }

@@ -2,10 +2,10 @@
 // targets (addresses, files, |programs) and a "keep a copy here" switch that adds
 // or removes `\user` — the seeds' way to forward without losing the local copy
 // and without looping back through the forward.
-import { ActionIcon, Alert, Anchor, Button, Card, Group, Stack, Switch, Text, TextInput } from '@mantine/core';
+import { Alert, Anchor, Button, Card, Group, Stack, Switch, Text, TextInput } from '@mantine/core';
 import { useState } from 'react';
 import { useLiveState } from '../../state/context.tsx';
-import { exampleDomain, ListEditor, RemoveIcon, RoutingPage } from './page-shell.tsx';
+import { exampleDomain, ListEditor, RoutingPage } from './page-shell.tsx';
 import { RoutingSaveBar, useRoutingForm } from './routing-form.tsx';
 
 interface UserForward { user: string; keep: boolean; targets: string[] }
@@ -39,7 +39,7 @@ function UserCard({ row, onChange, onRemove, errorFor, errorAt }: {
     <Card withBorder data-testid={`forward-${user}`}>
       <Group justify="space-between" mb="xs">
         <Text fw={700}>{user}</Text>
-        <ActionIcon variant="subtle" color="gray" aria-label={`Remove forwarding of ${user}`} onClick={onRemove}><RemoveIcon /></ActionIcon>
+        <Button variant="subtle" color="gray" size="xs" onClick={onRemove} aria-label={`Stop forwarding mail of ${user}`}>Stop forwarding</Button>
       </Group>
       {errorAt(`forwards.${user}`) && <Text size="sm" c="red" mb="xs">{errorAt(`forwards.${user}`)}</Text>}
       <ListEditor itemLabel={`Forward ${user} to`} values={row.targets} addLabel="Add target"
