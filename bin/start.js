@@ -46,7 +46,7 @@ function installElectron() {
 /** Why the desktop app cannot run here, or null if it can (after fetching the runtime if needed). */
 function headlessReason() {
   if (process.env.MAILSTOP_HEADLESS === '1' || process.argv.includes('--headless')) return 'headless requested';
-  if (!fs.existsSync(path.join(root, 'electron', 'main.ts'))) return 'desktop app not present (electron/main.ts)';
+  if (!fs.existsSync(path.join(root, 'electron', 'main.mjs'))) return 'desktop app not present (electron/main.mjs)';
   if (process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY) return 'no display (DISPLAY is not set)';
   if (electronBinary()) return null;
   const why = installElectron();
@@ -54,6 +54,20 @@ function headlessReason() {
   return electronBinary() ? null : 'Electron runtime unavailable (installed, but no binary found)';
 }
 
+/**
+ * A fresh clone has no built renderer (dist/ is not committed): build it once so
+ * both the window and the headless console have a UI to show. A failed build is
+ * not fatal — the engine still runs and the console says how to build.
+ */
+function ensureRenderer() {
+  if (fs.existsSync(path.join(root, 'dist', 'renderer', 'index.html'))) return;
+  console.log('mailstop: building the user interface once (vite build)…');
+  const vite = path.join(root, 'node_modules', 'vite', 'bin', 'vite.js');
+  const r = spawnSync(process.execPath, [vite, 'build', '--logLevel', 'error'], { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) console.log('mailstop: the UI build failed; the engine runs without it (try `npm run build`)');
+}
+
+ensureRenderer();
 const reason = headlessReason();
 if (reason === null) {
   const child = spawn(electronBinary(), [root, ...process.argv.slice(2)], { stdio: 'inherit', cwd: root });

@@ -1,6 +1,6 @@
 // The Electron main process: hosts the engine in-process and puts the IPC
 // bridge, window, tray and notifications around it (issue 4 item 2). Started by
-// electron/main.ts, the entry, which registers tsx first.
+// electron/main.mjs, the entry, which registers tsx first.
 // Owns start-up and shut-down order and the window's lifetime. Holds no mail
 // logic: everything the UI does is an EngineApi call through ipc-contract.ts.
 import os from 'node:os';

@@ -57,6 +57,13 @@ export interface RecipientState extends RecipientRequest {
   dsnStatus?: string;
   /** Host that gave lastReply. */
   remoteMta?: string;
+  /**
+   * While pending: the destinations this recipient expanded to that are already
+   * settled (delivered, or bounced and reported), by qmgr's destination key
+   * (`local:alice`, `smtp:alice@elsewhere.example`, ...). A retry skips them, so a
+   * partly delivered alias or .forward never delivers a second copy.
+   */
+  done?: string[];
 }
 
 /**

@@ -27,8 +27,9 @@ import { createResolver, type Resolver } from './resolve/index.ts';
 import { createRoutingApi, type RoutingApi } from './routing-api.ts';
 import { createSecurityApi, type SecurityApi } from './security-api.ts';
 import { testSmartHost } from './smarthost-test.ts';
-import { createSmtpd, type Smtpd } from './smtpd/index.ts';
+import { createSmtpd } from './smtpd/index.ts';
 import { deliver } from './transports/index.ts';
+import { ListenerSet } from './listeners.ts';
 
 export interface EngineOptions {
   home: string;
@@ -38,6 +39,21 @@ export interface EngineOptions {
   timers?: boolean;
   /** resolve's system accounts file; '' = none (tests). */
   passwdFile?: string;
+  /** Where the smart-host password lives instead of config.json (see SettingsSecrets). */
+  secrets?: SettingsSecrets;
+  /** How long stop() lets deliveries in flight finish before cutting them off (qmgr STOP_GRACE_MS). */
+  stopGraceMs?: number;
+}
+
+/**
+ * A keeper for the smart-host password outside config.json (the desktop app's
+ * OS keychain). With one, config.json is always written with `pass: ""`; a
+ * password given to updateSettings goes to set(), and an empty `pass` in the
+ * file or in an update means "the one get() returns".
+ */
+export interface SettingsSecrets {
+  get(): string | undefined;
+  set(pass: string): void;
 }
 
 export interface Engine extends EngineApi {
@@ -68,7 +84,6 @@ export class MailEngine implements Engine {
   private readonly clock: Clock;
   private readonly events = new EventEmitter();
   private startedAt = 0;
-  private listeners: Listener[] = [];
   private running = false;
   // Built in start(); the non-null assertions below are guarded by `ready()`.
   private spool!: Spool;
@@ -78,13 +93,13 @@ export class MailEngine implements Engine {
   private readonly routing: RoutingApi;
   private resolver!: Resolver;
   private cleanup!: Cleanup;
-  private smtpd!: Smtpd;
+  private listeners!: ListenerSet;
   private qmgr!: Qmgr;
   private gate!: OnlineGate;
 
   constructor(private readonly opts: EngineOptions) {
     this.home = path.resolve(opts.home);
-    this.settings = opts.settings;
+    this.settings = this.withSecret(opts.settings);
     this.clock = opts.clock;
     // Many adapters (IPC, console SSE, CLI -v) subscribe at once; this is not a leak.
     this.events.setMaxListeners(0);
@@ -93,7 +108,7 @@ export class MailEngine implements Engine {
     this.security = createSecurityApi({
       settings: () => this.settings, home: this.home, dns: this.dns, now: () => this.clock.now(),
       updateSettings: (patch) => this.updateSettings(patch), emit: (e) => this.emit(e),
-      listeners: () => (this.running ? [...this.listeners] : configuredListeners(this.settings)),
+      listeners: () => (this.running ? this.listeners.current : configuredListeners(this.settings)),
     });
     this.routing = createRoutingApi({ settings: () => this.settings });
   }
@@ -110,14 +125,18 @@ export class MailEngine implements Engine {
     this.startedAt = now();
     for (const dir of ['spool', 'log']) await fsp.mkdir(path.join(this.home, dir), { recursive: true });
 
+    const engine = this;
     this.log = createMailLog({
-      file: path.join(this.home, 'log', 'maillog'), hostname: this.hostname, now,
+      file: path.join(this.home, 'log', 'maillog'), now,
+      // Read at every line, so a hostname change reaches the log's host field at once.
+      get hostname() { return engine.hostname; },
       onLine: (line) => this.emit({ type: 'log:line', line }),
     });
     this.spool = createSpool(path.join(this.home, 'spool'));
     const recovered = await this.spool.recover();
     this.log.info(null, `starting Mailstop ${VERSION}: ${recovered.entries.length} queued message(s) recovered, ` +
-      `${recovered.cleaned} half-written removed, ${recovered.corrupt.length} damaged moved to ${path.join(this.spool.dir, 'corrupt')}`);
+      `${recovered.cleaned} half-written removed, ${recovered.corrupt.length} damaged moved to ${path.join(this.spool.dir, 'corrupt')}` +
+      (recovered.young ? `, ${recovered.young} being written by another process left for a later scan` : ''));
     for (const c of recovered.corrupt) this.log.info(null, `corrupt queue file ${c.name} kept aside: ${c.reason}`);
 
     this.resolver = createResolver({ settings, home: this.home, dns: this.dns, ...(this.opts.passwdFile !== undefined ? { passwdFile: this.opts.passwdFile } : {}) });
@@ -129,29 +148,24 @@ export class MailEngine implements Engine {
     this.qmgr = new Qmgr({
       spool: this.spool, settings, clock: this.clock, hostname, emit: (e) => this.emit(e), log: this.log,
       resolve: (address) => this.resolver.resolve(address),
-      deliver: (message, recipients, onTranscript) =>
-        deliver(message, recipients, { settings: this.settings, dns: this.dns, hostname: this.hostname, home: this.home, onTranscript }),
+      deliver: (message, recipients, onTranscript, signal) =>
+        deliver(message, recipients, { settings: this.settings, dns: this.dns, hostname: this.hostname, home: this.home, onTranscript, signal }),
       enqueue: (envelope, message) => this.enqueue(envelope, message, BOUNCE_CLIENT, 'crlf-strict'),
       online: () => this.gate.isOnline(),
       offlineSince: () => this.gate.offlineSince(),
     });
     this.cleanup = createCleanup({ spool: this.spool, settings, now, onQueued: (e) => this.qmgr.add(e) });
-    this.smtpd = createSmtpd({
-      settings, hostname, cleanup: this.cleanup, spool: this.spool, log: this.log, home: this.home,
-      policy: createPolicy({ settings, dns: this.dns }),
+    const policy = createPolicy({ settings, dns: this.dns });
+    this.listeners = new ListenerSet({
+      make: () => createSmtpd({ settings, hostname, cleanup: this.cleanup, spool: this.spool, log: this.log, home: this.home, policy }),
+      log: (text) => this.log.info(null, text),
     });
 
     this.qmgr.load(recovered.entries);
     this.running = true;
     try {
-      const l = this.settings.listen;
-      for (const name of ['smtp', 'submission', 'smtps'] as const) {
-        const port = l[name];
-        if (port === false) continue;
-        const listener = await this.smtpd.listen(name, l.address, port);
-        this.listeners.push(listener);
-        this.log.info(null, `listening: ${name} on ${listener.address}:${listener.port}`);
-      }
+      await this.listeners.open(this.settings.listen);
+      for (const l of this.listeners.current) this.log.info(null, `listening: ${l.name} on ${l.address}:${l.port}`);
     } catch (err) {
       await this.stop();
       throw err;
@@ -162,15 +176,17 @@ export class MailEngine implements Engine {
     void this.qmgr.runDue();
   }
 
+  /**
+   * Bounded: listeners close (sessions get smtpd's grace) while deliveries in
+   * flight get qmgr's; what is cut off stays queued. Both graces run at once.
+   */
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
     this.gate.stop();
-    await this.smtpd.close();
-    await this.qmgr.stop();
+    await Promise.all([this.listeners.close(), this.qmgr.stop(this.opts.stopGraceMs)]);
     this.log.info(null, 'stopped');
     await this.log.close();
-    this.listeners = [];
   }
 
   runDue(): Promise<void> { this.ready(); return this.qmgr.runDue(); }
@@ -196,7 +212,7 @@ export class MailEngine implements Engine {
     const corrupt = (await this.spool.listCorrupt()).length;
     return {
       version: VERSION, hostname: this.hostname, home: this.home, startedAt: this.startedAt, pid: process.pid,
-      listeners: [...this.listeners], mode: this.settings.delivery.mode, online: this.gate.state(),
+      listeners: this.listeners.current, mode: this.settings.delivery.mode, online: this.gate.state(),
       counts: { ...this.qmgr.counts(), corrupt }, flushing: this.qmgr.flushing,
     };
   }
@@ -231,12 +247,49 @@ export class MailEngine implements Engine {
 
   async getSettings(): Promise<Settings> { return this.settings; }
 
-  /** Validate, write config.json atomically, then swap; on any error nothing changes. */
+  /** The live settings: an empty smart-host password filled from the secrets keeper. */
+  private withSecret(s: Settings): Settings {
+    const secrets = this.opts.secrets;
+    const auth = s.smartHost?.auth;
+    if (!secrets || !s.smartHost || !auth || auth.pass !== '') return s;
+    return { ...s, smartHost: { ...s.smartHost, auth: { ...auth, pass: secrets.get() ?? '' } } };
+  }
+
+  /** What goes to config.json: with a secrets keeper, never the password. */
+  private forDisk(s: Settings): Settings {
+    const auth = s.smartHost?.auth;
+    if (!this.opts.secrets || !s.smartHost || !auth) return s;
+    return { ...s, smartHost: { ...s.smartHost, auth: { ...auth, pass: '' } } };
+  }
+
+  /**
+   * Validate, rebind listeners if `listen` changed, write config.json atomically,
+   * then swap; on any error nothing changes (the old listeners stay open).
+   */
   async updateSettings(patch: SettingsPatch): Promise<SettingsUpdate> {
-    const result = applyPatch(this.settings, patch);
-    if (!result.ok) return result;
-    await saveSettings(this.home, result.settings);
+    const validated = applyPatch(this.settings, patch);
+    if (!validated.ok) return validated;
+    const result: SettingsUpdate = { ok: true, settings: this.withSecret(validated.settings) };
     const previous = this.settings;
+    const listenChanged = this.running && JSON.stringify(previous.listen) !== JSON.stringify(result.settings.listen);
+    if (listenChanged) {
+      // The new listeners are built with the new settings (TLS, sizes) in force.
+      this.settings = result.settings;
+      const errors = await this.listeners.rebind(previous.listen, result.settings.listen);
+      if (errors.length > 0) {
+        this.settings = previous;
+        return { ok: false, errors };
+      }
+    }
+    try {
+      await saveSettings(this.home, this.forDisk(result.settings));
+    } catch (err) {
+      if (listenChanged) await this.listeners.rebind(result.settings.listen, previous.listen);
+      this.settings = previous;
+      throw err;
+    }
+    const pass = result.settings.smartHost?.auth?.pass;
+    if (this.opts.secrets && pass) this.opts.secrets.set(pass);
     this.settings = result.settings;
     if (this.running) {
       this.qmgr.applySettings();

@@ -5,9 +5,9 @@
 import type { SettingsInput } from './config/schema.ts';
 import { loadSettings, settingsFrom } from './config/load.ts';
 import { systemClock, type Clock } from './contracts.ts';
-import { MailEngine, type Engine } from './engine.ts';
+import { MailEngine, type Engine, type SettingsSecrets } from './engine.ts';
 
-export type { Engine } from './engine.ts';
+export type { Engine, SettingsSecrets } from './engine.ts';
 export { ConfigError } from './config/load.ts';
 
 export interface CreateEngineOptions {
@@ -19,6 +19,14 @@ export interface CreateEngineOptions {
   timers?: boolean;
   /** System accounts file for local users; '' = none. Default /etc/passwd. */
   passwdFile?: string;
+  /**
+   * Keep the smart-host password out of config.json (the desktop app's keychain):
+   * updateSettings hands `smartHost.auth.pass` to set() and writes `pass: ""`;
+   * the live settings take get()'s value wherever the file says "".
+   */
+  secrets?: SettingsSecrets;
+  /** How long stop() lets deliveries in flight finish (default 5 s); then they are cut off and stay queued. */
+  stopGraceMs?: number;
 }
 
 export async function createEngine(opts: CreateEngineOptions): Promise<Engine> {
@@ -27,5 +35,7 @@ export async function createEngine(opts: CreateEngineOptions): Promise<Engine> {
     home: opts.home, settings, clock: opts.clock ?? systemClock,
     ...(opts.timers !== undefined ? { timers: opts.timers } : {}),
     ...(opts.passwdFile !== undefined ? { passwdFile: opts.passwdFile } : {}),
+    ...(opts.secrets !== undefined ? { secrets: opts.secrets } : {}),
+    ...(opts.stopGraceMs !== undefined ? { stopGraceMs: opts.stopGraceMs } : {}),
   });
 }

@@ -1,11 +1,13 @@
-// Folds one attempt's per-recipient outcomes into the queue entry, durably:
-// sent/bounced recipients are settled, bounces reported (before the entry is
-// touched, so a crash repeats a report rather than losing one), expiry and the
-// delay warning applied, the slow-queue rule checked, and the entry removed
-// when nothing is pending. Everything under the entry's lock.
+// Folds one attempt's per-destination outcomes into the queue entry, durably:
+// settled destinations are remembered per recipient (RecipientState.done) and a
+// recipient is settled once all of its destinations are; bounces are reported
+// per destination (before the entry is touched, so a crash repeats a report
+// rather than losing one), expiry and the delay warning applied, the slow-queue
+// rule checked, and the entry removed when nothing is pending. Everything under
+// the entry's lock.
 import { durationMs, type Settings } from '../config/schema.ts';
 import type { QueueEntry, QueueId, RecipientState } from '../contracts.ts';
-import type { AttemptReport } from './deliver.ts';
+import type { AttemptReport, DestinationOutcome, RecipientOutcome } from './deliver.ts';
 import { EXPIRED_STATUS, expiredText, isExpired, needsWarning } from './expiry.ts';
 import { notify } from './notify.ts';
 import { backoffMs, effectiveAge } from './schedule.ts';
@@ -25,37 +27,124 @@ export function slowQueueDue(entry: QueueEntry, now: number, d: Settings['delive
   return entry.attempts >= s.afterAttempts || now - entry.arrivalTime >= durationMs(s.afterAge);
 }
 
+/** RFC 3461 §4.2 xtext: '+', '=' and anything outside printable ASCII as +HH. */
+function xtext(s: string): string {
+  return Array.from(Buffer.from(s, 'utf8'), (b) => (b < 0x21 || b > 0x7e || b === 0x2b || b === 0x3d
+    ? `+${b.toString(16).toUpperCase().padStart(2, '0')}`
+    : String.fromCharCode(b))).join('');
+}
+
+/**
+ * Who a DSN about one destination names: the recipient itself when the
+ * destination is its own address, else the final address with the original as
+ * ORCPT (RFC 3461 §4.2), so the sender sees which of their recipients it was.
+ */
+export function reportedRecipient(r: RecipientState, p: DestinationOutcome): RecipientState {
+  const base = { status: 'bounced' as const, lastReply: p.reply, dsnStatus: p.dsnStatus, ...(p.remoteMta ? { remoteMta: p.remoteMta } : {}) };
+  const { done: _done, ...own } = r;
+  if (p.address.toLowerCase() === r.address.toLowerCase()) return { ...own, ...base };
+  return {
+    address: p.address, orcpt: r.orcpt ?? `rfc822;${xtext(r.address)}`,
+    ...(r.notify ? { notify: r.notify } : {}), ...base,
+  };
+}
+
+interface Folded {
+  recipients: RecipientState[];
+  /** DSN lines for what bounced in this attempt. */
+  reports: RecipientState[];
+  /** Per still-pending recipient, its destinations deferred this time (for an expiry report). */
+  deferredParts: Map<number, DestinationOutcome[]>;
+  sent: number;
+}
+
+/**
+ * Fold one attempt into the recipients. A recipient is settled only when every
+ * destination it expanded to is: `sent` if any copy was delivered (now or
+ * before), `bounced` if none. Until then the settled destinations are kept in
+ * `done`. `bouncesReported` false (the DSN could not be queued) leaves bounced
+ * destinations unsettled, so the next attempt bounces and reports them again.
+ */
+export function foldOutcomes(before: RecipientState[], outcomes: RecipientOutcome[], bouncesReported: boolean): Folded {
+  const recipients: RecipientState[] = before.map((r) => ({ ...r }));
+  const reports: RecipientState[] = [];
+  const deferredParts = new Map<number, DestinationOutcome[]>();
+  let sent = 0;
+  for (const o of outcomes) {
+    const r = recipients[o.index];
+    if (!r || r.status !== 'pending') continue;
+    r.lastReply = o.reply;
+    r.dsnStatus = o.dsnStatus;
+    r.remoteMta = o.remoteMta;
+    if (o.parts.length === 0) {
+      // About the recipient itself (see RecipientOutcome.parts).
+      if (o.status === 'sent') r.status = 'sent';
+      if (o.status === 'bounced' && bouncesReported) {
+        r.status = 'bounced';
+        reports.push({ ...r });
+      }
+    } else {
+      const hadDone = (r.done ?? []).length > 0;
+      const done = new Set(r.done ?? []);
+      let open = false;
+      let delivered = false;
+      for (const p of o.parts) {
+        if (p.status === 'sent') {
+          done.add(p.key);
+          delivered = true;
+          sent++;
+        } else if (p.status === 'bounced' && bouncesReported) {
+          done.add(p.key);
+          reports.push(reportedRecipient(r, p));
+        } else {
+          open = true;
+          if (p.status === 'deferred') deferredParts.set(o.index, [...(deferredParts.get(o.index) ?? []), p]);
+        }
+      }
+      if (open) r.done = [...done];
+      else {
+        // Bounced destinations were reported one by one above; the recipient is only closed here.
+        r.status = delivered || hadDone ? 'sent' : 'bounced';
+        delete r.done;
+      }
+    }
+    if (r.status === 'sent' && o.parts.length === 0) sent++;
+  }
+  return { recipients, reports, deferredParts, sent };
+}
+
 export async function commitAttempt(deps: QmgrDeps, store: EntryStore, id: QueueId, report: AttemptReport): Promise<AttemptOutcome> {
   return store.locked(id, async (latest) => {
     if (!latest) return 'skipped'; // deleted by an admin while we were delivering
     const now = deps.clock.now();
     const d = deps.settings().delivery;
     const offline = deps.offlineSince?.() ?? null;
-    const recipients: RecipientState[] = latest.recipients.map((r) => ({ ...r }));
-    const bounced: RecipientState[] = [];
-    let sent = 0;
-    for (const o of report.outcomes) {
-      const r = recipients[o.index];
-      if (!r || r.status !== 'pending') continue;
-      r.lastReply = o.reply;
-      r.dsnStatus = o.dsnStatus;
-      r.remoteMta = o.remoteMta;
-      if (o.status === 'sent') { r.status = 'sent'; sent++; }
-      if (o.status === 'bounced') { r.status = 'bounced'; bounced.push(r); }
-    }
+    let folded = foldOutcomes(latest.recipients, report.outcomes, true);
+    const { recipients, reports: bounced, sent } = folded;
     const next: QueueEntry = {
-      ...latest, recipients, attempts: latest.attempts + 1, lastAttempt: now,
+      ...latest, recipients, lastAttempt: now,
+      // An attempt the engine cut short by stopping is not counted: the mail did nothing wrong.
+      attempts: report.interrupted ? latest.attempts : latest.attempts + 1,
       transcript: report.transcript.length > 0 ? report.transcript : latest.transcript,
     };
     let pending = recipients.filter((r) => r.status === 'pending');
 
-    // Past queueReturn: this was the last attempt (Postfix gives one too). Return the rest.
-    if (pending.length > 0 && isExpired(next, now, d, offline)) {
+    // Past queueReturn: this was the last attempt (Postfix gives one too). Return the rest,
+    // naming the destinations still open when the recipient expanded to several.
+    if (pending.length > 0 && !report.interrupted && isExpired(next, now, d, offline)) {
       for (const r of pending) {
+        const index = recipients.indexOf(r);
+        const reason = (reply: string | undefined) => (reply ? `${expiredText(d)}; last reply: ${reply}` : expiredText(d));
+        const open = folded.deferredParts.get(index) ?? [];
+        if (open.length > 0 && open.some((p) => p.address.toLowerCase() !== r.address.toLowerCase())) {
+          for (const p of open) bounced.push(reportedRecipient(r, { ...p, status: 'bounced', reply: reason(p.reply), dsnStatus: EXPIRED_STATUS }));
+        } else {
+          bounced.push({ ...r, status: 'bounced', lastReply: reason(r.lastReply), dsnStatus: EXPIRED_STATUS });
+        }
         r.status = 'bounced';
-        r.lastReply = r.lastReply ? `${expiredText(d)}; last reply: ${r.lastReply}` : expiredText(d);
+        r.lastReply = reason(r.lastReply);
         r.dsnStatus = EXPIRED_STATUS;
-        bounced.push(r);
+        delete r.done;
       }
       deps.log.info(id, `${expiredText(d)}: returned to sender`);
       pending = [];
@@ -65,9 +154,10 @@ export async function commitAttempt(deps: QmgrDeps, store: EntryStore, id: Queue
       try {
         await notify(deps, next, bounced, 'failure');
       } catch (err) {
-        // Could not queue the report: keep those recipients pending and try it all
+        // Could not queue the report: keep those destinations open and try it all
         // again later. Reporting twice beats never reporting (DESIGN.md "Promises").
-        for (const r of bounced) r.status = 'pending';
+        folded = foldOutcomes(latest.recipients, report.outcomes, false);
+        next.recipients = folded.recipients;
         return saveDeferred(deps, store, next, `cannot queue a delivery status notification: ${(err as Error).message}`, now);
       }
     }
@@ -95,18 +185,19 @@ export async function commitAttempt(deps: QmgrDeps, store: EntryStore, id: Queue
       next.group = 'slow';
       deps.log.info(id, `moved to queue group slow after ${next.attempts} attempts, age ${Math.round(effectiveAge(next, now) / 60e3)} min`);
     }
-    return saveDeferred(deps, store, next, pending[0].lastReply, now);
+    // An interrupted attempt is due again as soon as the engine is back (start() runs what is due).
+    return saveDeferred(deps, store, next, pending[0].lastReply, now, report.interrupted ? now : undefined);
   });
 }
 
-async function saveDeferred(deps: QmgrDeps, store: EntryStore, next: QueueEntry, reply: string | undefined, now: number): Promise<AttemptOutcome> {
+async function saveDeferred(deps: QmgrDeps, store: EntryStore, next: QueueEntry, reply: string | undefined, now: number, due?: number): Promise<AttemptOutcome> {
   const d = deps.settings().delivery;
   // An admin's hold outlives an attempt (flush by id of held mail); a hold by the
   // delivery mode ends with the attempt that mode allowed.
   const adminHold = next.state === 'hold' && next.heldBy !== 'mode';
   next.state = adminHold ? 'hold' : 'deferred';
   if (!adminHold) delete next.heldBy;
-  next.nextAttempt = now + backoffMs(next.attempts, d);
+  next.nextAttempt = due ?? now + backoffMs(next.attempts, d);
   next.reason = deferredReason(reply);
   await store.save(next);
   return 'deferred';

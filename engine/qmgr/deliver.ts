@@ -1,30 +1,55 @@
 // One delivery attempt of one queued message: resolve every pending recipient,
 // group destinations by (transport, nexthop, port) so each destination gets ONE
 // transaction carrying all its recipients (issue 2 §4), hand each group to the
-// transport, and fold the per-destination results back into per-recipient
-// outcomes. Never writes the spool: the caller commits the outcomes durably.
+// transport, and report every destination's result under the recipient it came
+// from. Destinations an earlier attempt settled (RecipientState.done) are not
+// tried again, so a partly delivered expansion (\alice + alice@elsewhere) never
+// gives alice a second copy. Never writes the spool: commit.ts does, durably.
 import type {
   DeliveryReport, DeliveryResult, Destination, OutboundMessage, QueueEntry,
 } from '../contracts.ts';
 import type { QmgrDeps } from './types.ts';
 
-/** The outcome of one recipient (by its index in entry.recipients). */
-export interface RecipientOutcome {
-  index: number;
+/** One destination (or resolution failure) of a recipient, and what this attempt did to it. */
+export interface DestinationOutcome {
+  /** destinationKey(): what RecipientState.done remembers once it is settled. */
+  key: string;
+  /** The final address (after aliases / .forward): a DSN about it names this one. */
+  address: string;
   status: 'sent' | 'deferred' | 'bounced';
   reply: string;
   dsnStatus: string;
   remoteMta?: string;
 }
 
+/** The outcome of one recipient (by its index in entry.recipients). */
+export interface RecipientOutcome {
+  index: number;
+  /** Worst of `parts` (deferred > bounced > sent), or the recipient's own when it has none. */
+  status: 'sent' | 'deferred' | 'bounced';
+  reply: string;
+  dsnStatus: string;
+  remoteMta?: string;
+  /**
+   * Each destination tried in this attempt. Empty when the outcome is about the
+   * recipient itself: resolution failed (deferred), resolved to nothing (bounced),
+   * or every destination was already done in an earlier attempt (sent).
+   */
+  parts: DestinationOutcome[];
+}
+
 export interface AttemptReport {
   outcomes: RecipientOutcome[];
   transcript: string[];
   startedAt: number;
+  /** The engine stopped mid-attempt: unfinished destinations were not tried (or were cut off). */
+  interrupted?: boolean;
 }
 
 // A bounded transcript keeps the control file small; the last lines say why.
 const MAX_TRANSCRIPT_LINES = 200;
+
+export const INTERRUPTED_REPLY = 'delivery interrupted: Mailstop is stopping; will try again after restart';
 
 export function outboundOf(entry: QueueEntry, deps: Pick<QmgrDeps, 'spool'>): OutboundMessage {
   return {
@@ -38,78 +63,163 @@ function groupKey(d: Destination): string {
   return JSON.stringify([d.transport, d.nexthop.toLowerCase(), d.port ?? null, !!d.smartHost]);
 }
 
+/**
+ * What RecipientState.done remembers about a destination: `local:alice` (the
+ * mailbox), `smtp:alice@elsewhere.example`, `pipe:/usr/bin/procmail`,
+ * `file:/var/mail/x`, `discard:/dev/null`. An SMTP destination is keyed by its
+ * address alone, not its nexthop: if the route changes between attempts (a smart
+ * host is set), a copy already handed over must still not be sent again.
+ * Domains compare case-insensitively; local parts as written (RFC 5321 §2.4).
+ */
+export function destinationKey(d: Pick<Destination, 'transport' | 'nexthop' | 'address'>): string {
+  switch (d.transport) {
+    case 'smtp':
+    case 'error': {
+      const at = d.address.lastIndexOf('@');
+      return `${d.transport}:${at < 0 ? d.address : d.address.slice(0, at + 1) + d.address.slice(at + 1).toLowerCase()}`;
+    }
+    default: return `${d.transport}:${d.nexthop}`;
+  }
+}
+
+/** Resolution failures are remembered too, so a bounced alias member is reported once. */
+export function failureKey(address: string): string {
+  return `fail:${address}`;
+}
+
 /** Worst first: a deferral keeps the recipient queued; otherwise a bounce is reported. */
 const RANK = { deferred: 2, bounced: 1, sent: 0 } as const;
 
-export async function attemptDelivery(deps: QmgrDeps, entry: QueueEntry): Promise<AttemptReport> {
+/** What stops an attempt early; engine stop() fires it after its grace period. */
+export interface AttemptControl {
+  signal?: AbortSignal;
+}
+
+/** Every destination deferred: not tried, or cut off, because the engine stops (RFC 3463 4.3.2 system not accepting). */
+function interruptedReport(dests: Destination[]): DeliveryReport {
+  return {
+    results: dests.map((d) => ({ address: d.address, status: 'deferred', reply: INTERRUPTED_REPLY, dsnStatus: '4.3.2' })),
+    transcript: [],
+  };
+}
+
+/**
+ * Resolves with the transport's report, or with deferrals the moment `signal`
+ * fires. The transport's connection is abandoned, not closed (transports take no
+ * signal yet); it ends with its own timeouts and its late result is ignored.
+ */
+function raceAbort(p: Promise<DeliveryReport>, dests: Destination[], signal: AbortSignal | undefined): Promise<DeliveryReport> {
+  if (!signal) return p;
+  const cut = () => interruptedReport(dests);
+  if (signal.aborted) return Promise.resolve(cut());
+  return new Promise((resolve, reject) => {
+    const onAbort = () => resolve(cut());
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (r) => { signal.removeEventListener('abort', onAbort); resolve(r); },
+      (err: unknown) => { signal.removeEventListener('abort', onAbort); reject(err); },
+    );
+  });
+}
+
+export async function attemptDelivery(deps: QmgrDeps, entry: QueueEntry, control: AttemptControl = {}): Promise<AttemptReport> {
   const startedAt = deps.clock.now();
   const transcript: string[] = [];
-  const perRecipient = new Map<number, RecipientOutcome[]>();
-  const push = (o: RecipientOutcome) => {
-    const list = perRecipient.get(o.index) ?? [];
+  const own = new Map<number, RecipientOutcome>(); // about the recipient itself
+  const parts = new Map<number, DestinationOutcome[]>();
+  const addPart = (index: number, o: DestinationOutcome) => {
+    const list = parts.get(index) ?? [];
     list.push(o);
-    perRecipient.set(o.index, list);
+    parts.set(index, list);
   };
 
-  // 1. Resolve. A resolver that throws is a temporary failure of ours, not the address's.
-  const groups = new Map<string, { dests: Destination[]; owners: number[] }>();
+  // 1. Resolve, skipping what earlier attempts settled (RecipientState.done). A
+  //    resolver that throws is a temporary failure of ours, not the address's.
+  //    The same destination reached from two recipients is delivered once for both.
+  const groups = new Map<string, { dests: Destination[]; owners: number[][] }>();
   await Promise.all(entry.recipients.map(async (r, index) => {
     if (r.status !== 'pending') return;
+    const done = new Set(r.done ?? []);
     try {
       const res = await deps.resolve(r.address);
+      let open = 0;
       for (const f of res.failures) {
+        const key = failureKey(f.address);
+        if (done.has(key)) continue;
+        open++;
         const deferred = f.status.startsWith('4');
-        push({ index, status: deferred ? 'deferred' : 'bounced', reply: f.reason, dsnStatus: f.status });
+        addPart(index, { key, address: f.address, status: deferred ? 'deferred' : 'bounced', reply: f.reason, dsnStatus: f.status });
       }
-      if (res.destinations.length === 0 && res.failures.length === 0) {
-        push({ index, status: 'bounced', reply: '550 5.1.1 No deliverable destination for this address', dsnStatus: '5.1.1' });
+      for (const raw of res.destinations) {
+        const key = destinationKey(raw);
+        if (done.has(key)) continue;
+        open++;
+        // RFC 3461 §4: NOTIFY and ORCPT travel with the recipient to the next hop.
+        const d: Destination = { ...raw, ...(r.notify ? { notify: r.notify } : {}), ...(r.orcpt ? { orcpt: r.orcpt } : {}) };
+        const g = groups.get(groupKey(d)) ?? { dests: [], owners: [] };
+        const same = g.dests.findIndex((x) => destinationKey(x) === key);
+        if (same >= 0) g.owners[same].push(index);
+        else {
+          g.dests.push(d);
+          g.owners.push([index]);
+        }
+        groups.set(groupKey(d), g);
       }
-      for (const d of res.destinations) {
-        const k = groupKey(d);
-        const g = groups.get(k) ?? { dests: [], owners: [] };
-        g.dests.push(d);
-        g.owners.push(index);
-        groups.set(k, g);
+      if (open > 0) return;
+      if (done.size > 0) {
+        own.set(index, { index, status: 'sent', reply: 'every destination delivered in an earlier attempt', dsnStatus: '2.0.0', parts: [] });
+      } else {
+        own.set(index, { index, status: 'bounced', reply: '550 5.1.1 No deliverable destination for this address', dsnStatus: '5.1.1', parts: [] });
       }
     } catch (err) {
-      push({ index, status: 'deferred', reply: `address resolution failed: ${(err as Error).message}`, dsnStatus: '4.3.0' });
+      own.set(index, { index, status: 'deferred', reply: `address resolution failed: ${(err as Error).message}`, dsnStatus: '4.3.0', parts: [] });
     }
   }));
 
   // 2. One transaction per destination, one after the other: concurrency is
   //    bounded across messages by the caller, so a message never holds several slots.
   const message = outboundOf(entry, deps);
+  let interrupted = false;
   for (const { dests, owners } of groups.values()) {
-    deps.emit({ type: 'delivery:attempting', id: entry.id, recipients: dests.map((d) => d.address), nexthop: dests[0].nexthop });
-    const onTranscript = (line: string) => {
-      transcript.push(line);
-      if (transcript.length > MAX_TRANSCRIPT_LINES) transcript.shift();
-      deps.emit({ type: 'delivery:transcript', id: entry.id, line });
-    };
+    if (control.signal?.aborted) interrupted = true;
     const groupStart = deps.clock.now();
     let report: DeliveryReport;
-    try {
-      report = await deps.deliver(message, dests, onTranscript);
-    } catch (err) {
-      // A transport that throws has a bug or met the unexpected; the mail stays queued.
-      const reply = `transport ${dests[0].transport} failed: ${(err as Error).message}`;
-      report = { results: dests.map((d) => ({ address: d.address, status: 'deferred', reply, dsnStatus: '4.3.0' })), transcript: [] };
+    if (interrupted) {
+      report = interruptedReport(dests);
+    } else {
+      deps.emit({ type: 'delivery:attempting', id: entry.id, recipients: dests.map((d) => d.address), nexthop: dests[0].nexthop });
+      const onTranscript = (line: string) => {
+        transcript.push(line);
+        if (transcript.length > MAX_TRANSCRIPT_LINES) transcript.shift();
+        deps.emit({ type: 'delivery:transcript', id: entry.id, line });
+      };
+      try {
+        report = await raceAbort(deps.deliver(message, dests, onTranscript, control.signal), dests, control.signal);
+      } catch (err) {
+        // A transport that throws has a bug or met the unexpected; the mail stays queued.
+        const reply = `transport ${dests[0].transport} failed: ${(err as Error).message}`;
+        report = { results: dests.map((d) => ({ address: d.address, status: 'deferred', reply, dsnStatus: '4.3.0' })), transcript: [] };
+      }
+      if (control.signal?.aborted) interrupted = true;
     }
     const matched = matchResults(dests, report.results);
     matched.forEach((result, i) => {
       const d = dests[i];
-      push({ index: owners[i], status: result.status, reply: result.reply, dsnStatus: result.dsnStatus, remoteMta: result.remoteMta });
+      for (const index of owners[i]) {
+        addPart(index, { key: destinationKey(d), address: d.address, status: result.status, reply: result.reply, dsnStatus: result.dsnStatus, remoteMta: result.remoteMta });
+      }
       deps.log.toLine(entry, { ...result, address: d.address }, { mailer: d.mailer, relay: report.relay, attemptStart: groupStart });
       deps.emit({ type: 'delivery:result', id: entry.id, address: d.address, status: result.status, reply: result.reply, relay: report.relay });
     });
   }
 
-  // 3. Fold: one outcome per recipient, worst first.
-  const outcomes: RecipientOutcome[] = [];
-  for (const [, list] of perRecipient) {
-    outcomes.push(list.reduce((a, b) => (RANK[b.status] > RANK[a.status] ? b : a)));
+  // 3. One outcome per recipient: its parts, and their worst status for the summary.
+  const outcomes: RecipientOutcome[] = [...own.values()];
+  for (const [index, list] of parts) {
+    const worst = list.reduce((a, b) => (RANK[b.status] > RANK[a.status] ? b : a));
+    outcomes.push({ index, status: worst.status, reply: worst.reply, dsnStatus: worst.dsnStatus, remoteMta: worst.remoteMta, parts: list });
   }
-  return { outcomes: outcomes.sort((a, b) => a.index - b.index), transcript, startedAt };
+  return { outcomes: outcomes.sort((a, b) => a.index - b.index), transcript, startedAt, ...(interrupted ? { interrupted } : {}) };
 }
 
 /**

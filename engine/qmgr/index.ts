@@ -22,6 +22,22 @@ export type { QmgrDeps, QmgrLog, AttemptOutcome } from './types.ts';
 // time has come waits at most this long. Checking an in-memory index is cheap.
 const HEARTBEAT_MS = 1000;
 
+/**
+ * How often the spool directory is scanned for entries another process committed
+ * (`mailstop sendmail` writing the spool itself while the engine started) and for
+ * crash leftovers that outlived their grace period. Such entries are rare (the CLI
+ * talks to a running engine through its socket), so half a minute of delay is
+ * fine; a listing of 10 000 entries costs a few milliseconds. A flush scans first.
+ */
+const SWEEP_MS = 30_000;
+
+/**
+ * How long stop() lets attempts in flight finish before cutting them off: most
+ * SMTP transactions end within a second or two; a stop should not wait for a
+ * peer that stalls (connect and reply timeouts are minutes, RFC 5321 §4.5.3.2).
+ */
+export const STOP_GRACE_MS = 5_000;
+
 interface AttemptOptions {
   /** Try a message an admin holds (flush that names it by id). */
   ignoreHold?: boolean;
@@ -40,9 +56,17 @@ export class Qmgr {
   private readonly limiter: Limiter;
   private readonly cron: CronTicker;
   private heartbeat: NodeJS.Timeout | undefined;
+  private sweeper: NodeJS.Timeout | undefined;
+  private sweeping: Promise<number> | null = null;
   private tickChain: Promise<void> = Promise.resolve();
   private flushes = 0;
   private stopped = false;
+  /** Fired by stop() after its grace period: attempts in flight give up (deliver.ts). */
+  private halt = new AbortController();
+  /** Entries an admin action is working on: no attempt may start on them meanwhile. */
+  private readonly acting = new Map<QueueId, number>();
+  /** Attempts past their start checks, i.e. really delivering (what an action must wait for). */
+  private readonly delivering = new Map<QueueId, Promise<unknown>>();
 
   constructor(private readonly deps: QmgrDeps) {
     this.store = new EntryStore(deps.spool, deps.emit);
@@ -58,21 +82,39 @@ export class Qmgr {
   /** Start cron schedules and (unless `timers` is false) the heartbeat. */
   start(opts: { timers?: boolean } = {}): void {
     this.stopped = false;
+    this.halt = new AbortController();
     this.applySettings();
     if (opts.timers !== false) {
       this.heartbeat = setInterval(() => { void this.runDue(); }, HEARTBEAT_MS);
       this.heartbeat.unref();
+      this.sweeper = setInterval(() => { void this.sweep(); }, SWEEP_MS);
+      this.sweeper.unref();
     }
   }
 
-  /** Stop scheduling and wait for attempts in flight to be committed. */
-  async stop(): Promise<void> {
+  /**
+   * Stop scheduling and let attempts in flight finish for up to `graceMs`; then cut
+   * them off: what they had not finished is committed as not tried (the entry stays
+   * queued, its attempt not counted) and tried again after the next start.
+   */
+  async stop(graceMs = STOP_GRACE_MS): Promise<void> {
     this.stopped = true;
     if (this.heartbeat) clearInterval(this.heartbeat);
+    if (this.sweeper) clearInterval(this.sweeper);
     this.heartbeat = undefined;
+    this.sweeper = undefined;
     this.cron.stop();
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<void>((resolve) => { timer = setTimeout(resolve, graceMs); });
+    await Promise.race([this.whenIdle(), grace]);
+    clearTimeout(timer);
+    if (this.inflight.size > 0) {
+      this.deps.log.info(null, `stopping: ${this.inflight.size} delivery attempt(s) still running after ${graceMs} ms cut off; they stay queued`);
+      this.halt.abort();
+    }
     await this.whenIdle();
     await this.tickChain;
+    await this.sweeping;
   }
 
   /** Re-read schedules after a settings change. Throws on a bad cron expression, keeping the old ones. */
@@ -152,11 +194,69 @@ export class Qmgr {
 
   private async attemptNow(id: QueueId, opts: AttemptOptions): Promise<AttemptOutcome> {
     const entry = this.store.get(id);
-    if (!entry || this.stopped) return 'skipped';
+    if (!entry || this.stopped || this.acting.has(id)) return 'skipped';
     if (heldByAdmin(entry) && !opts.ignoreHold) return 'skipped';
     if (!opts.ignoreOffline && !this.isOnline()) return 'skipped';
-    const report = await attemptDelivery(this.deps, entry);
-    return commitAttempt(this.deps, this.store, id, report);
+    const run = (async () => {
+      const report = await attemptDelivery(this.deps, entry, { signal: this.halt.signal });
+      return commitAttempt(this.deps, this.store, id, report);
+    })();
+    this.delivering.set(id, run);
+    try {
+      return await run;
+    } finally {
+      this.delivering.delete(id);
+    }
+  }
+
+  /**
+   * Run an admin action on the selected entries once no attempt is delivering
+   * them, and start none until it is done: an action never races a delivery
+   * (a message is never both delivered and bounced, or deleted while it goes out).
+   */
+  private async exclusive<T>(sel: QueueSelector, fn: () => Promise<T>): Promise<T> {
+    const ids = select(this.store.values(), sel).map((e) => e.id);
+    for (const id of ids) this.acting.set(id, (this.acting.get(id) ?? 0) + 1);
+    try {
+      await Promise.allSettled(ids.flatMap((id) => this.delivering.get(id) ?? []));
+      return await fn();
+    } finally {
+      for (const id of ids) {
+        const n = (this.acting.get(id) ?? 1) - 1;
+        if (n > 0) this.acting.set(id, n);
+        else this.acting.delete(id);
+      }
+    }
+  }
+
+  // ---- the spool directory --------------------------------------------------------
+
+  /**
+   * Index committed entries another process wrote since start (the sendmail CLI's
+   * fallback racing our start-up) and let aged crash leftovers go (queue/scan.ts).
+   * One scan at a time; returns how many entries were picked up.
+   */
+  sweep(): Promise<number> {
+    this.sweeping ??= (async () => {
+      try {
+        const found = await this.deps.spool.sweep((id) => this.store.has(id));
+        for (const c of found.corrupt) this.deps.log.info(null, `corrupt queue file ${c.name} kept aside: ${c.reason}`);
+        let added = 0;
+        for (const e of found.entries) {
+          if (this.store.has(e.id)) continue;
+          this.deps.log.info(e.id, 'picked up from the spool (queued by another process)');
+          this.add(e);
+          added++;
+        }
+        return added;
+      } catch (err) {
+        this.deps.log.info(null, `spool scan failed, will try again: ${(err as Error).message}`);
+        return 0;
+      } finally {
+        this.sweeping = null;
+      }
+    })();
+    return this.sweeping;
   }
 
   // ---- time-driven work -------------------------------------------------------------
@@ -232,6 +332,7 @@ export class Qmgr {
    */
   async flush(opts: FlushOptions = {}): Promise<FlushSummary> {
     const started = this.deps.clock.now();
+    await this.sweep(); // `sendmail -q` also finds what the CLI queued by itself
     const { force, ...sel } = opts;
     const named = new Set(opts.ids ?? []);
     const entries = select(this.store.values(), sel);
@@ -269,8 +370,9 @@ export class Qmgr {
     return r;
   }
 
-  remove(sel: QueueSelector): Promise<ActionResult> { return actions.remove(this.deps, this.store, sel); }
-  bounceNow(sel: QueueSelector): Promise<ActionResult> { return actions.bounceNow(this.deps, this.store, sel); }
+  remove(sel: QueueSelector): Promise<ActionResult> { return this.exclusive(sel, () => actions.remove(this.deps, this.store, sel)); }
+  /** Waits for an attempt in flight: what it delivered is not bounced, the rest is. */
+  bounceNow(sel: QueueSelector): Promise<ActionResult> { return this.exclusive(sel, () => actions.bounceNow(this.deps, this.store, sel)); }
 
   async requeue(sel: QueueSelector): Promise<ActionResult> {
     const r = await actions.requeue(this.store, sel);

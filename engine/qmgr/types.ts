@@ -23,8 +23,11 @@ export interface QmgrDeps {
   hostname: () => string;
   /** resolve's question: where does this address go (never writes). */
   resolve: (address: string) => Promise<Resolution>;
-  /** One transaction for destinations sharing (transport, nexthop, port). */
-  deliver: (message: OutboundMessage, recipients: Destination[], onTranscript: (line: string) => void) => Promise<DeliveryReport>;
+  /**
+   * One transaction for destinations sharing (transport, nexthop, port). `signal`
+   * fires when the engine stops and gives up waiting; a transport may end early on it.
+   */
+  deliver: (message: OutboundMessage, recipients: Destination[], onTranscript: (line: string) => void, signal?: AbortSignal) => Promise<DeliveryReport>;
   /** Put a generated message (a DSN) back into the queue through cleanup; durable when it resolves. */
   enqueue: (envelope: Envelope, message: Buffer) => Promise<QueueEntry>;
   log: QmgrLog;

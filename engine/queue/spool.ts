@@ -10,7 +10,9 @@
 // either has its qf (and a complete df) or it never existed. `commit` resolves
 // only after the directory fsync — that is what stands behind an SMTP `250`.
 // Directory fsyncs of concurrent commits are shared (dir-sync.ts).
-import { createReadStream, readFileSync, statSync } from 'node:fs';
+// Half-written files are removed by scans (scan.ts) only after a grace period:
+// another process (the `mailstop sendmail` fallback) may still be writing them.
+import { createReadStream, readFileSync } from 'node:fs';
 import { access, mkdir, open, readdir, rename, statfs, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -21,7 +23,8 @@ import { createCorruptArea } from './corrupt.ts';
 import { createDirSync } from './dir-sync.ts';
 import { DIR_MODE, FILE_MODE, inBatches, isMissing, writeSynced } from './fs-util.ts';
 import { isQueueId, newQueueId } from './queue-id.ts';
-import type { RecoveryReport, Spool, SpoolWriter } from './types.ts';
+import type { RecoveryReport, ScanOptions, Spool, SpoolWriter } from './types.ts';
+import { scanSpool } from './scan.ts';
 import { readHeaderBlock } from './read-headers.ts';
 
 /** Creating `dfID` with O_EXCL fails on a (never expected) ID collision; try a fresh ID. */
@@ -174,53 +177,24 @@ export function createSpool(dir: string): Spool {
     };
   }
 
-  async function recover(): Promise<RecoveryReport> {
+  const scanContext = {
+    dir,
+    inUse: (id: QueueId) => writing.has(id) || chains.has(id),
+    readControl: (id: QueueId) => readControlNow(id),
+    moveToCorrupt: (id: QueueId, reason: string) => corrupt.move(id, reason),
+    dirSync: () => dirSync(),
+  };
+
+  /** At start: every committed entry; leftovers older than the grace period removed (scan.ts). */
+  async function recover(opts?: ScanOptions): Promise<RecoveryReport> {
     await ensureDir();
-    const qf: QueueId[] = [];
-    const df = new Set<QueueId>();
-    let cleaned = 0;
-    for (const name of await readdir(dir)) {
-      const id = name.slice(2);
-      if (!isQueueId(id) || writing.has(id) || chains.has(id)) continue; // foreign or in use here
-      const kind = name.slice(0, 2);
-      if (kind === 'tf') {
-        // An unfinished control write: the qf beside it (if any) is the truth.
-        await unlinkQuietly(join(dir, name));
-        cleaned++;
-      } else if (kind === 'qf') qf.push(id);
-      else if (kind === 'df') df.add(id);
-    }
-    const qfSet = new Set(qf);
-    for (const id of df) {
-      if (qfSet.has(id)) continue;
-      // Data without a control file was never acknowledged: the sender still has it.
-      await unlinkQuietly(path('df', id));
-      cleaned++;
-    }
+    return scanSpool(scanContext, () => false, opts);
+  }
 
-    type Check = { ok: true; entry: QueueEntry } | { ok: false; id: QueueId; reason: string } | null;
-    const checked = await inBatches(qf, (id): Check => {
-      const decoded = readControlNow(id);
-      if (!decoded) return null; // vanished meanwhile
-      if (!decoded.ok) return { ok: false, id, reason: decoded.reason };
-      const size = df.has(id) ? sizeNow(path('df', id)) : null;
-      if (size === null) return { ok: false, id, reason: 'data file is missing' };
-      if (size < decoded.entry.size) {
-        return { ok: false, id, reason: `data file is truncated: ${size} of ${decoded.entry.size} bytes` };
-      }
-      return decoded;
-    });
-
-    const entries: QueueEntry[] = [];
-    const corrupted: CorruptEntry[] = [];
-    for (const c of checked) {
-      if (!c) continue;
-      if (c.ok) entries.push(c.entry);
-      else corrupted.push(await corrupt.move(c.id, c.reason));
-    }
-    if (cleaned > 0 || corrupted.length > 0) await dirSync();
-    entries.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    return { entries, cleaned, corrupt: corrupted };
+  /** While running: entries committed by another process since, and leftovers that aged meanwhile. */
+  async function sweep(known: (id: QueueId) => boolean, opts?: ScanOptions): Promise<RecoveryReport> {
+    await ensureDir();
+    return scanSpool(scanContext, known, opts);
   }
 
   /** The decoded control record of `id`, or null if it vanished (removed meanwhile). Synchronous: see inBatches. */
@@ -233,15 +207,6 @@ export function createSpool(dir: string): Spool {
       throw err;
     }
     return decodeControl(text, id);
-  }
-
-  function sizeNow(p: string): number | null {
-    try {
-      return statSync(p).size;
-    } catch (err) {
-      if (isMissing(err)) return null;
-      throw err;
-    }
   }
 
   async function list(): Promise<QueueEntry[]> {
@@ -261,6 +226,7 @@ export function createSpool(dir: string): Spool {
   return {
     dir,
     recover,
+    sweep,
     begin,
     async update(entry: QueueEntry): Promise<void> {
       checkId(entry.id);

@@ -30,13 +30,32 @@ export interface RecoveryReport {
   cleaned: number;
   /** Damaged entries moved to the corrupt area this time. */
   corrupt: CorruptEntry[];
+  /**
+   * Half-written files left alone because they are younger than the grace period:
+   * another process (the `mailstop sendmail` fallback) may still be writing them.
+   * A later sweep() looks at them again.
+   */
+  young?: number;
+}
+
+export interface ScanOptions {
+  /** Epoch ms to age files against (tests); default Date.now(). File mtimes are wall-clock time. */
+  now?: number;
+  /** Orphan df/tf files younger than this are left for a later pass; default ORPHAN_GRACE_MS. */
+  graceMs?: number;
 }
 
 export interface Spool {
   /** The spool directory (printed by mailq's first line). */
   readonly dir: string;
   /** Scan the spool after a start or crash: clean temporaries, move damaged entries aside. */
-  recover(): Promise<RecoveryReport>;
+  recover(opts?: ScanOptions): Promise<RecoveryReport>;
+  /**
+   * The same scan while running: committed entries that `known` does not have yet
+   * (written by another process, e.g. the `mailstop sendmail` fallback), and
+   * orphans that have outlived the grace period. Known entries are not read.
+   */
+  sweep(known: (id: QueueId) => boolean, opts?: ScanOptions): Promise<RecoveryReport>;
   begin(): Promise<SpoolWriter>;
   /** Durably replace an entry's control record (write temp, fsync, rename, fsync dir). */
   update(entry: QueueEntry): Promise<void>;

@@ -51,6 +51,8 @@ export interface HookOptions {
   noexpn: boolean;
   /** Called with the path of every RCPT TO exactly as the client sent it. */
   onRawRecipient: (path: string) => void;
+  /** A certificate is loaded (otherwise STARTTLS does not exist here). */
+  tlsAvailable: boolean;
   /** Offer STARTTLS to this client (a certificate is loaded and Srv_Features has no S). */
   starttls: boolean;
   /** Ask this client for a certificate during STARTTLS (tls.verifyClients and no V). */
@@ -123,8 +125,13 @@ export function installHooks(conn: ConnectionInternals, opts: HookOptions): void
 
   const starttls = conn.handler_STARTTLS;
   conn.handler_STARTTLS = (command, callback) => {
-    // RFC 3207 §4: 454 when TLS is not available (no certificate, or Srv_Features S).
-    if (!opts.starttls || !starttls) {
+    // Without a certificate there is no STARTTLS at all (smtp-server's unknown-command
+    // reply); a client refused it by Srv_Features S gets RFC 3207 §4's 454.
+    if (!opts.tlsAvailable || !starttls) {
+      conn.send(500, '5.5.2 Error: command not recognized');
+      return callback();
+    }
+    if (!opts.starttls) {
       conn.send(454, '4.7.0 TLS not available');
       return callback();
     }

@@ -4,7 +4,8 @@
 // after the spool commit is on disk. Never writes the spool itself, never
 // delivers, never does ident or PTR lookups. Issue 6: STARTTLS / SMTPS with the
 // material of engine/tls, SMTP AUTH on submission and smtps (inside TLS only),
-// Srv_Features per client, needmailhelo, and the bad-recipient throttle.
+// Srv_Features per client and the bad-recipient throttle. (needmailhelo needs no
+// code: smtp-server refuses MAIL before HELO/EHLO with 503 whatever the setting.)
 import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import type { AddressInfo } from 'node:net';
@@ -108,6 +109,7 @@ export function createSmtpd(deps: SmtpdDeps): Smtpd {
             novrfy: privacy.has('novrfy') || privacy.has('goaway'),
             noexpn: privacy.has('noexpn') || privacy.has('goaway'),
             onRawRecipient: (path) => (state.rawRecipient = path),
+            tlsAvailable: !!tls.current(),
             starttls: !!tls.current() && features.starttls,
             requestCert: features.requestCert,
             auth: AUTH_LISTENERS.includes(daemon) && settings.users.length > 0 && features.auth,
@@ -198,11 +200,6 @@ export function createSmtpd(deps: SmtpdDeps): Smtpd {
 
   async function mailFrom(sender: string, session: SMTPServerSession, state: SessionState): Promise<void> {
     const settings = deps.settings();
-    const privacy = new Set<string>(settings.smtp.privacy);
-    if ((privacy.has('needmailhelo') || privacy.has('goaway')) && !session.hostNameAppearsAs) {
-      // Sendmail's reply to MAIL before HELO under needmailhelo.
-      throw new SmtpError(503, '5.0.0', 'Polite people say HELO first');
-    }
     // Sendmail's MinFreeBlocks: refuse before the client sends anything big.
     if ((await deps.spool.freeBlocks()) < settings.smtp.minFreeBlocks) {
       throw new SmtpError(452, '4.3.1', 'Insufficient system storage; please try again later');

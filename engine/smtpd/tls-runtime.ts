@@ -14,7 +14,7 @@ import { loadTls, tlsStamp, type LoadedTls } from './tls.ts';
 const RECHECK_MS = 10_000;
 
 export interface TlsRuntime {
-  /** Load at the first listen; throws TlsConfigError for unusable material. */
+  /** Load at listen (again if tls.* changed); throws TlsConfigError for unusable material. */
   init(): Promise<LoadedTls | null>;
   current(): LoadedTls | null;
   /** Servers whose secure context follows reloads. */
@@ -63,10 +63,12 @@ export function createTlsRuntime(deps: { settings: () => Settings; home: string;
 
   return {
     async init() {
-      if (lastStamp) return loaded;
       const tls = deps.settings().tls;
+      if (lastStamp && JSON.stringify(tls) === lastSettings) return loaded;
       const stamp = await tlsStamp(tls, deps.home);
-      loaded = await loadTls(tls, deps.home);
+      const next = await loadTls(tls, deps.home);
+      for (const s of servers) if (next) s.updateSecureContext(next.options);
+      loaded = next;
       lastSettings = JSON.stringify(tls);
       lastStamp = stamp;
       lastCheck = Date.now();

@@ -19,6 +19,12 @@ export interface TransportContext {
   /** The data directory (mailboxes, files and programs run relative to it). */
   home: string;
   onTranscript?: (line: string) => void;
+  /**
+   * Fires when the engine stops and no longer waits for this attempt. qmgr already
+   * stops waiting then and keeps the mail queued; a transport that honours it only
+   * frees its connection or child process sooner. (smtp.ts does not yet.)
+   */
+  signal?: AbortSignal;
 }
 
 export type TransportFn = (message: OutboundMessage, recipients: Destination[], ctx: TransportContext) => Promise<DeliveryReport>;

@@ -37,14 +37,14 @@ export function plainReason(entry: QueueEntry, ctx: ReasonContext): string {
   if (ctx.delivering) return 'being delivered now';
   if (entry.state === 'hold') {
     if (entry.heldBy === 'admin' || entry.heldBy === undefined) return 'held by you';
-    return offline ? 'waiting: offline' : 'waiting: hold mode is on (press Flush to send)';
+    return offline ? 'waiting: offline' : 'waiting: hold mode';
   }
   if (offline) return 'waiting: offline';
   const last = lastReplyOf(entry);
   if (last) return `remote said ${plainReply(last.reply)}`;
   if (entry.reason) return entry.reason;
   if (entry.attempts === 0) {
-    if (ctx.mode === 'deferred') return 'waiting: hold mode is on (press Flush to send)';
+    if (ctx.mode === 'deferred') return 'waiting: hold mode';
     if (ctx.mode === 'queueonly') return 'waiting for the next queue run';
     return 'new: about to be delivered';
   }

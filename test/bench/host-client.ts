@@ -14,8 +14,9 @@ export async function startHost(ctx: BenchContext, name: string): Promise<Host> 
   const child: ChildProcess = fork(path.join(REPO, 'bin/run-ts.js'), [path.join(REPO, 'test/bench/host.ts')], {
     cwd: REPO,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    // The engine runs as it would under `mailstop serve`: no inspector, default heap.
-    execArgv: [],
+    // The engine runs as it would under `mailstop serve` (default heap), plus --expose-gc so
+    // memory.ts can also show what is live after a collection; gc() is never called otherwise.
+    execArgv: ['--expose-gc'],
   });
   ctx.defer(() => stopChild(child));
   let next = 1;

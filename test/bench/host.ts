@@ -42,6 +42,15 @@ const handlers: Record<string, (...args: any[]) => Promise<unknown>> = {
     return process.memoryUsage().rss;
   },
 
+  /** RSS and heap after a full collection (host-client starts us with --expose-gc): live data, not garbage. */
+  async afterGc() {
+    const gc = (globalThis as { gc?: () => void }).gc;
+    if (!gc) throw new Error('started without --expose-gc');
+    gc();
+    const m = process.memoryUsage();
+    return { rss: m.rss, heapUsed: m.heapUsed };
+  },
+
   async startEngine(home: string, settings: SettingsInput) {
     await importAll();
     engine = await mods!.engine.createEngine({ home, settings, passwdFile: '' });

@@ -35,6 +35,7 @@ export const memory: Measure = async (ctx) => {
   await host.call('waitTotal', n, 10_000);
   await sleep(SETTLE_MS);
   const rss = await host.call<number>('rss');
+  const gc = await host.call<{ rss: number; heapUsed: number }>('afterGc');
 
   const inEngine: number[] = [];
   for (let i = 0; i < REPEAT; i++) {
@@ -62,6 +63,9 @@ export const memory: Measure = async (ctx) => {
     row(`engine RSS, ${n} queued`, {
       value: fmtMB(rss), reference: `${fmtMB(idleRss)} idle`, ratio: fmtTimes(rss / idleRss),
       aim: '< 150 MB', verdict: verdict(rss < AIM_RSS),
+    }),
+    row(`engine RSS after a full GC, ${n} queued`, {
+      value: fmtMB(gc.rss), reference: `${fmtMB(idleRss)} idle`, ratio: fmtTimes(gc.rss / idleRss), aim: `(heap ${fmtMB(gc.heapUsed)})`,
     }),
     row('engine RSS, empty queue', { value: fmtMB(emptyRss), reference: `${fmtMB(idleRss)} idle`, ratio: fmtTimes(emptyRss / idleRss) }),
     row(`mailq in engine, ${n} queued`, {

@@ -1,4 +1,4 @@
-// electron/main.ts is what Electron runs (package.json "main", bin/start.js).
+// electron/main.mjs is what Electron runs (package.json "main", bin/start.js).
 // Electron loads it with Node's type stripping, so it must be plain JavaScript;
 // and it must boot the app without awaiting `ready` at the top level. Both are
 // checked here in child processes (the second with `electron` resolved to the
@@ -12,14 +12,14 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const MAIN = path.join(ROOT, 'electron', 'main.ts');
+const MAIN = path.join(ROOT, 'electron', 'main.mjs');
 const FAKE_URL = pathToFileURL(path.join(ROOT, 'test', 'electron', 'fake-electron.ts')).href;
 
 let tmp: string;
 beforeEach(async () => { tmp = await mkdtemp(path.join(os.tmpdir(), 'mailstop-entry-')); });
 afterEach(() => rm(tmp, { recursive: true, force: true }));
 
-describe('electron/main.ts (the entry)', () => {
+describe('electron/main.mjs (the entry)', () => {
   it('is plain JavaScript, so type stripping cannot refuse it', () => {
     const copy = path.join(tmp, 'main.mjs');
     copyFileSync(MAIN, copy);

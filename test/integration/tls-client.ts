@@ -3,7 +3,7 @@
 // implicit TLS. Library clients would hide what these tests look at (pipelined
 // bytes around STARTTLS, AUTH on plaintext), so this one does nothing on its own.
 import { connect as netConnect, type Socket } from 'node:net';
-import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import { connect as tlsConnect, type ConnectionOptions, type TLSSocket } from 'node:tls';
 
 export class SmtpClient {
   private buf = '';
@@ -33,7 +33,8 @@ export class SmtpClient {
   static connect(port: number, opts: { localAddress?: string; tls?: boolean; cert?: { key: Buffer; cert: Buffer } } = {}): Promise<SmtpClient> {
     return new Promise((resolve, reject) => {
       const socket: Socket = opts.tls
-        ? tlsConnect({ host: '127.0.0.1', port, localAddress: opts.localAddress, rejectUnauthorized: false, ...(opts.cert ?? {}) }, () => resolve(new SmtpClient(socket)))
+        // tls.connect hands localAddress on to net.connect; its typings just do not list it.
+        ? tlsConnect({ host: '127.0.0.1', port, localAddress: opts.localAddress, rejectUnauthorized: false, ...(opts.cert ?? {}) } as ConnectionOptions, () => resolve(new SmtpClient(socket)))
         : netConnect({ host: '127.0.0.1', port, localAddress: opts.localAddress }, () => resolve(new SmtpClient(socket)));
       socket.once('error', reject);
     });

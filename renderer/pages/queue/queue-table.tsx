@@ -30,6 +30,7 @@ interface RowProps {
 const Row = memo(function Row({ entry, selected, now, online, mode, delivering, onToggle, onOpen }: RowProps) {
   const pending = entry.recipients.filter((r) => r.status === 'pending');
   const first = pending[0]?.address ?? entry.recipients[0]?.address;
+  const why = plainReason(entry, { online, mode, delivering });
   return (
     <>
       <div role="gridcell" className={css.checkCell}><input type="checkbox" className={css.check} checked={selected} onChange={() => onToggle(entry.id)} aria-label={`Select ${entry.id}`} /></div>
@@ -41,7 +42,7 @@ const Row = memo(function Row({ entry, selected, now, online, mode, delivering, 
       <div role="gridcell" className={css.cell}>{formatSize(entry.size)}</div>
       <div role="gridcell" className={css.cell} title={senderLabel(entry.sender)}>{senderLabel(entry.sender)}</div>
       <div role="gridcell" className={css.cell}>{first}{pending.length > 1 ? ` +${pending.length - 1}` : ''}</div>
-      <div role="gridcell" className={`${css.cell} ${css.dim}`}>{plainReason(entry, { online, mode, delivering })}</div>
+      <div role="gridcell" className={`${css.cell} ${css.dim}`} title={why}>{why}</div>
     </>
   );
 });

@@ -91,7 +91,7 @@ export function TesterButton({ suggest }: { suggest?: string }) {
     <>
       <Button variant="light" onClick={() => setOpen(true)} data-testid="open-tester">Test an address</Button>
       <Drawer opened={open} onClose={() => setOpen(false)} position="right" size="lg" title={<Text fw={700}>Address tester</Text>}>
-        {/* Keyed on open so each opening starts from the page's suggestion. */}
+        {/* Mounted only while open, so each opening starts from the page's suggestion. */}
         {open && <AddressTester initial={suggest ?? ''} />}
       </Drawer>
     </>

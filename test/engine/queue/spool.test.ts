@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { QueueEntry } from '../../../engine/contracts.ts';
 import { newQueueId } from '../../../engine/queue/queue-id.ts';
 import { createSpool } from '../../../engine/queue/spool.ts';
+import { ORPHAN_GRACE_MS } from '../../../engine/queue/scan.ts';
 import type { Spool } from '../../../engine/queue/types.ts';
 
 const MESSAGE = 'From: alice@example.com\r\nTo: bob@example.net\r\nSubject: hi\r\n\r\nHello Bob.\r\n.. dot-stuffed stays\r\n';
@@ -35,6 +36,9 @@ async function store(spool: Spool, body: string | Buffer = MESSAGE, over: Partia
   for (let i = 0; i < buf.length; i += step) await w.write(buf.subarray(i, i + step));
   return w.commit(partial(over));
 }
+
+/** Recover as if the grace period for half-written files had passed (a restart long after a crash). */
+const later = () => ({ now: Date.now() + ORPHAN_GRACE_MS + 1000 });
 
 let dir: string;
 beforeEach(async () => {
@@ -193,7 +197,7 @@ describe('crash leftovers', () => {
     for (const c of cases) made.push({ ...c, id: await c.make(spool) });
     await writeFile(join(dir, 'README'), 'not ours'); // foreign files are left alone
 
-    const report = await createSpool(dir).recover();
+    const report = await createSpool(dir).recover(later());
     for (const c of made) {
       const got: Outcome | 'missing' = report.entries.some((e) => e.id === c.id)
         ? 'intact'
@@ -220,7 +224,7 @@ describe('crash leftovers', () => {
     expect(listed.every((e) => e.size > 0 && e.reason.length > 0)).toBe(true);
 
     // A second recovery finds nothing more to do.
-    expect(await createSpool(dir).recover()).toEqual({ entries: report.entries, cleaned: 0, corrupt: [] });
+    expect(await createSpool(dir).recover(later())).toEqual({ entries: report.entries, cleaned: 0, corrupt: [] });
   });
 
   it('list() reads around damaged entries without touching them', async () => {
@@ -255,7 +259,7 @@ describe('update', () => {
     const e = await store(spool);
     const half = JSON.stringify({ qfVersion: 1, ...e, state: 'hold' }).slice(0, 40);
     await writeFile(join(dir, 'tf' + e.id), half); // crash before the rename
-    const report = await createSpool(dir).recover();
+    const report = await createSpool(dir).recover(later());
     expect(report.entries).toEqual([e]);
     expect(report.cleaned).toBe(1);
     expect(JSON.parse(await readFile(join(dir, 'qf' + e.id), 'utf8'))).toMatchObject({ state: 'deferred' });

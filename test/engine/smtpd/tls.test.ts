@@ -45,7 +45,7 @@ describe('smtpd TLS', () => {
     const [entry] = await rig.spool.list();
     expect(entry.client.protocol).toBe('ESMTPS');
     expect(entry.client.tls?.version).toMatch(/^TLSv1\.[23]$/);
-    expect(await storedHeaders(rig)).toMatch(/with ESMTPS id \w{14}\r\n\t\(version=TLSv1\.[23] cipher=\S+ verify=NO\)\r\n\tfor <bob@example.org>;/);
+    expect(await storedHeaders(rig)).toMatch(/with ESMTPS id \w{14}\r\n\t\(version=TLSv1\.[23] cipher=\S+ bits=(128|256) verify=NO\)\r\n\tfor <bob@example.org>;/);
   });
 
   it('lists STARTTLS in EHLO only with a certificate', async () => {

@@ -15,12 +15,12 @@ describe('plainReason', () => {
   const cases: { name: string; e: Partial<QueueEntry>; ctx: ReasonContext; want: string }[] = [
     { name: 'held by a person', e: { state: 'hold', heldBy: 'admin' }, ctx: { online }, want: 'held by you' },
     { name: 'held by hold mode while offline', e: { state: 'hold', heldBy: 'mode' }, ctx: { online: offline }, want: 'waiting: offline' },
-    { name: 'held by hold mode while online', e: { state: 'hold', heldBy: 'mode' }, ctx: { online }, want: 'waiting: hold mode is on (press Flush to send)' },
+    { name: 'held by hold mode while online', e: { state: 'hold', heldBy: 'mode' }, ctx: { online }, want: 'waiting: hold mode' },
     { name: 'deferred while offline', e: {}, ctx: { online: offline }, want: 'waiting: offline' },
     { name: 'remote refused for now', e: { recipients: [{ address: 'b@y.example', status: 'pending', lastReply: '452 4.2.2 Mailbox full' }] }, ctx: { online }, want: 'remote said 452 mailbox full' },
     { name: 'multi-line reply', e: { recipients: [{ address: 'b@y.example', status: 'pending', lastReply: '421-4.7.0 Try again later\n421 4.7.0 closing' }] }, ctx: { online }, want: 'remote said 421 try again later, closing' },
     { name: 'engine reason when no reply', e: { reason: 'Deferred: Connection refused by mx.y.example' }, ctx: { online }, want: 'Deferred: Connection refused by mx.y.example' },
-    { name: 'new in hold mode', e: { state: 'active', attempts: 0 }, ctx: { online, mode: 'deferred' }, want: 'waiting: hold mode is on (press Flush to send)' },
+    { name: 'new in hold mode', e: { state: 'active', attempts: 0 }, ctx: { online, mode: 'deferred' }, want: 'waiting: hold mode' },
     { name: 'new in queue-only mode', e: { state: 'active', attempts: 0 }, ctx: { online, mode: 'queueonly' }, want: 'waiting for the next queue run' },
     { name: 'attempt in flight', e: { state: 'active' }, ctx: { online, delivering: true }, want: 'being delivered now' },
   ];

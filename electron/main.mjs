@@ -1,8 +1,7 @@
 // Electron's entry point (package.json "main"; bin/start.js launches it).
-// Deliberately plain JavaScript inside a .ts file: Electron loads it with Node's
-// built-in type stripping, which refuses the engine's non-erasable syntax
-// (parameter properties), so this file registers tsx's ESM loader first and
-// imports the real main process, electron/desktop.ts, through it.
+// Plain JavaScript (.mjs) so Electron can load it whatever its Node version does
+// with TypeScript; it registers tsx's ESM loader first and imports the real main
+// process, electron/desktop.ts, through it.
 // test/electron/main.test.ts checks it parses as plain JavaScript.
 import { register } from 'tsx/esm/api';
 
