@@ -9,35 +9,19 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { BrowserWindow, type Session, type WebContents, type WebPreferences } from 'electron';
+import { contentSecurityPolicy } from '../engine/console/csp.ts';
 import { isAppUrl } from './ipc-contract.ts';
 import { openExternalSafely } from './external-links.ts';
 
 /**
- * CSP for the built renderer. React/Mantine need no eval and no inline script;
- * Mantine writes its theme into <style> elements, hence 'unsafe-inline' for
- * styles only. Everything else is 'self' or nothing: the page talks to the
- * engine over IPC, never the network.
+ * CSP for the built renderer (engine/console/csp.ts, shared with the console).
+ * No per-load nonce for a file:// page, so Mantine's <style> elements need
+ * 'unsafe-inline' for styles only; the page talks to the engine over IPC.
  */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data:",
-  "font-src 'self' data:",
-  "connect-src 'self'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-  "object-src 'none'",
-].join('; ');
+export const CONTENT_SECURITY_POLICY = contentSecurityPolicy();
 
-/**
- * The Vite dev server (MAILSTOP_DEV_URL) injects React Refresh's inline
- * preamble and talks to the page over a WebSocket; only then are those allowed.
- */
-export const DEV_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY
-  .replace("script-src 'self'", "script-src 'self' 'unsafe-inline'")
-  .replace("connect-src 'self'", "connect-src 'self' ws: http://localhost:* http://127.0.0.1:*");
+/** With the Vite dev server (MAILSTOP_DEV_URL): its inline preamble and HMR socket. */
+export const DEV_CONTENT_SECURITY_POLICY = contentSecurityPolicy({ dev: true });
 
 /** file:// URL of the built renderer, or the dev server's URL when given. */
 export function appUrlFor(root: string, devUrl?: string): string {

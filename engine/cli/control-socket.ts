@@ -7,10 +7,14 @@
 //             until the client closes that connection.
 //
 // Only names in ENGINE_API_METHODS (plus `subscribe`) are carried; anything else
-// is refused. The socket file is mode 0600: whoever can open it can do anything
-// the engine can, so only its owner may. This module holds no mail logic.
+// is refused. Whoever can open the socket can do anything the engine can (set a
+// pipe command: run programs as us), so only its owner may: it is made inside a
+// directory of mode 0700 — a chmod after listen() alone leaves a moment in which
+// anyone may connect and stay connected — and is itself 0600. This module holds
+// no mail logic.
 import fs from 'node:fs/promises';
 import net from 'node:net';
+import nodePath from 'node:path';
 import readline from 'node:readline';
 import { ENGINE_API_METHODS, type EngineApi, type EngineApiMethod, type EngineEvent } from '../api.ts';
 import { SmtpError } from '../contracts.ts';
@@ -43,6 +47,21 @@ function send(socket: net.Socket, value: unknown): void {
   if (!socket.destroyed && socket.writable) socket.write(JSON.stringify(value) + '\n');
 }
 
+/**
+ * Makes `dir` (the socket's parent) ours alone: created 0700, or tightened to
+ * 0700. A directory that is not ours (another user pre-created it in /tmp) or is
+ * a symlink is refused: we cannot make it private.
+ */
+export async function ensurePrivateDir(dir: string): Promise<void> {
+  await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+  const st = await fs.lstat(dir);
+  const uid = process.getuid?.();
+  if (!st.isDirectory() || (uid !== undefined && st.uid !== uid)) {
+    throw new Error(`${dir}: not a directory owned by this user; refusing to put the control socket there`);
+  }
+  if ((st.mode & 0o777) !== 0o700) await fs.chmod(dir, 0o700);
+}
+
 /** Serves `api` on a unix socket at `socketPath` (replacing a stale socket file). */
 export async function serveControl(api: EngineApi, socketPath: string): Promise<{ close(): Promise<void> }> {
   const connections = new Set<net.Socket>();
@@ -67,6 +86,7 @@ export async function serveControl(api: EngineApi, socketPath: string): Promise<
       void handle(api, socket, req, unsubscribers);
     });
   });
+  await ensurePrivateDir(nodePath.dirname(socketPath));
   // The caller holds the engine pid lock, so a socket file left here is a corpse.
   await fs.rm(socketPath, { force: true });
   await new Promise<void>((resolve, reject) => {

@@ -1,7 +1,8 @@
 // The `mailstop` command: picks the subcommand, turns usage errors into one
 // line plus the usage text (exit 64, EX_USAGE), and anything unexpected into
-// one line (exit 70). Every command honours --home DIR, then MAILSTOP_HOME,
-// then ~/.mailstop. The commands themselves live beside this file.
+// one line (exit 70; MAILSTOP_DEBUG=1 adds the stack). Every command honours
+// --home DIR, then MAILSTOP_HOME, then ~/.mailstop. The commands themselves live
+// beside this file.
 import type { Command } from './context.ts';
 import { EX_OK, EX_SOFTWARE, EX_USAGE, UsageError } from './exit-codes.ts';
 import { err, out, processIo, type CliIo } from './io.ts';
@@ -89,7 +90,10 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
       if (e.usage) io.stderr.write(e.usage + '\n');
       return EX_USAGE;
     }
-    err(io, `internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    // One line for a person; the stack only when asked for (MAILSTOP_DEBUG=1),
+    // as a user cannot act on it and scripts parse stderr line by line.
+    err(io, `internal error: ${e instanceof Error ? e.message : String(e)}`);
+    if (io.env.MAILSTOP_DEBUG && e instanceof Error && e.stack) io.stderr.write(e.stack + '\n');
     return EX_SOFTWARE;
   }
 }

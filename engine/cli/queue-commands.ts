@@ -39,11 +39,13 @@ function asStopped(e: QueueEntry): QueueEntry {
 }
 
 export async function printQueue(home: string, io: CliIo, json: boolean): Promise<number> {
-  const { entries, running } = await readQueue(home);
+  const read = await readQueue(home);
+  // Both layouts tell the same story: a stopped engine delivers nothing.
+  const entries = read.running ? read.entries : read.entries.map(asStopped);
   if (json) {
     for (const e of entries) out(io, JSON.stringify(toPostqueueJson(e)));
   } else {
-    io.stdout.write(formatMailq(running ? entries : entries.map(asStopped), { spoolDir: spoolDir(home) }));
+    io.stdout.write(formatMailq(entries, { spoolDir: spoolDir(home) }));
   }
   return EX_OK;
 }

@@ -9,7 +9,7 @@ import { ConfigError, loadSettings } from '../config/load.ts';
 import type { Settings } from '../config/schema.ts';
 import { serveControl } from './control-socket.ts';
 import { prepare, type Command } from './context.ts';
-import { EX_CONFIG, EX_OK, EX_TEMPFAIL, EX_UNAVAILABLE, UsageError } from './exit-codes.ts';
+import { EX_CONFIG, EX_OK, EX_SOFTWARE, EX_TEMPFAIL, EX_UNAVAILABLE, UsageError } from './exit-codes.ts';
 import { err, out, type CliIo } from './io.ts';
 import { controlSocketPath, pidPath } from './paths.ts';
 import { acquirePidLock } from './pid-lock.ts';
@@ -93,7 +93,11 @@ export async function runServe(home: string, io: CliIo): Promise<number> {
       err(io, `cannot listen: ${(e as Error).message}`);
       return EX_UNAVAILABLE;
     }
-    throw e;
+    // Everything after "ready" waits for a signal, so this is a start that failed
+    // (e.g. "listen.smtps: implicit TLS needs tls.cert and tls.key"): say so in one line.
+    if (!(e instanceof Error)) throw e;
+    err(io, `cannot start: ${e.message}`);
+    return EX_SOFTWARE;
   } finally {
     // Console and control socket first, so nobody talks to an engine that is stopping.
     for (const c of stack.reverse()) {

@@ -10,7 +10,8 @@ import { fileURLToPath } from 'node:url';
 import type { EngineApi } from '../api.ts';
 import { handleCall, handleEvents } from './api-routes.ts';
 import { authenticated, hostAllowed, originAllowed, sessionCookie } from './guard.ts';
-import { contentSecurityPolicy, serveStatic } from './static.ts';
+import { contentSecurityPolicy } from './csp.ts';
+import { serveStatic } from './static.ts';
 import { loadOrCreateToken, tokenMatches } from './token.ts';
 
 export interface ConsoleOptions {
@@ -104,7 +105,7 @@ export async function startConsole(api: EngineApi, opts: ConsoleOptions): Promis
     const file = await serveStatic(staticDir, url.pathname, nonce);
     const headers: Record<string, string> = { 'Content-Type': file.type };
     headers['Cache-Control'] = file.immutable ? 'public, max-age=31536000, immutable' : 'no-store';
-    if (file.type.startsWith('text/html')) headers['Content-Security-Policy'] = contentSecurityPolicy(nonce);
+    if (file.type.startsWith('text/html')) headers['Content-Security-Policy'] = contentSecurityPolicy({ styleNonce: nonce });
     res.writeHead(file.status, headers);
     res.end(req.method === 'HEAD' ? undefined : file.body);
   }

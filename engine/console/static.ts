@@ -19,27 +19,6 @@ const TYPES: Record<string, string> = {
   '.txt': 'text/plain; charset=utf-8',
 };
 
-/**
- * The Content-Security-Policy for our pages. Scripts only from ourselves; inline
- * <style> only with the per-response nonce (Mantine injects its CSS variables that
- * way); no frames, no plugins, no foreign connections. style attributes set from
- * script (React's `style` prop) go through CSSOM and are not affected.
- */
-export function contentSecurityPolicy(nonce: string): string {
-  return [
-    "default-src 'none'",
-    "script-src 'self'",
-    `style-src 'self' 'nonce-${nonce}'`,
-    "img-src 'self' data:",
-    "font-src 'self'",
-    "connect-src 'self'",
-    "base-uri 'none'",
-    "form-action 'none'",
-    "frame-ancestors 'none'",
-    "object-src 'none'",
-  ].join('; ');
-}
-
 const MISSING_BUILD = '<!doctype html><meta charset="utf-8"><title>Mailstop</title>' +
   '<p>The console UI is not built yet: run <code>npm run build</code>, then reload.</p>\n';
 

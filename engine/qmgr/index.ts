@@ -4,12 +4,16 @@
 // queue entries (STYLE.md §1), always durably through the spool. Never accepts
 // mail (cleanup does), never talks SMTP (transports do), never resolves
 // addresses itself (resolve does) — those arrive as injected functions.
+// It also indexes entries another process committed to the spool (the sendmail
+// CLI's fallback) with a periodic scan, and bounds stop(): deliveries still
+// running after a grace period are cut off and stay queued.
 import type { ActionResult, FlushOptions, FlushSummary, QueueSelector } from '../api.ts';
 import type { QueueEntry, QueueId } from '../contracts.ts';
 import * as actions from './actions.ts';
 import { commitAttempt } from './commit.ts';
 import { attemptDelivery } from './deliver.ts';
 import { isExpired, needsWarning, warnIfDue } from './expiry.ts';
+import { Exclusion } from './exclusion.ts';
 import { Limiter } from './limit.ts';
 import { select } from './select.ts';
 import { CronTicker, cronSpecs, isDue } from './schedule.ts';
@@ -63,10 +67,8 @@ export class Qmgr {
   private stopped = false;
   /** Fired by stop() after its grace period: attempts in flight give up (deliver.ts). */
   private halt = new AbortController();
-  /** Entries an admin action is working on: no attempt may start on them meanwhile. */
-  private readonly acting = new Map<QueueId, number>();
-  /** Attempts past their start checks, i.e. really delivering (what an action must wait for). */
-  private readonly delivering = new Map<QueueId, Promise<unknown>>();
+  /** Admin actions never race a delivery of the same message. */
+  private readonly exclusion = new Exclusion();
 
   constructor(private readonly deps: QmgrDeps) {
     this.store = new EntryStore(deps.spool, deps.emit);
@@ -194,39 +196,18 @@ export class Qmgr {
 
   private async attemptNow(id: QueueId, opts: AttemptOptions): Promise<AttemptOutcome> {
     const entry = this.store.get(id);
-    if (!entry || this.stopped || this.acting.has(id)) return 'skipped';
+    if (!entry || this.stopped || !this.exclusion.free(id)) return 'skipped';
     if (heldByAdmin(entry) && !opts.ignoreHold) return 'skipped';
     if (!opts.ignoreOffline && !this.isOnline()) return 'skipped';
-    const run = (async () => {
+    return this.exclusion.delivery(id, async () => {
       const report = await attemptDelivery(this.deps, entry, { signal: this.halt.signal });
       return commitAttempt(this.deps, this.store, id, report);
-    })();
-    this.delivering.set(id, run);
-    try {
-      return await run;
-    } finally {
-      this.delivering.delete(id);
-    }
+    });
   }
 
-  /**
-   * Run an admin action on the selected entries once no attempt is delivering
-   * them, and start none until it is done: an action never races a delivery
-   * (a message is never both delivered and bounced, or deleted while it goes out).
-   */
-  private async exclusive<T>(sel: QueueSelector, fn: () => Promise<T>): Promise<T> {
-    const ids = select(this.store.values(), sel).map((e) => e.id);
-    for (const id of ids) this.acting.set(id, (this.acting.get(id) ?? 0) + 1);
-    try {
-      await Promise.allSettled(ids.flatMap((id) => this.delivering.get(id) ?? []));
-      return await fn();
-    } finally {
-      for (const id of ids) {
-        const n = (this.acting.get(id) ?? 1) - 1;
-        if (n > 0) this.acting.set(id, n);
-        else this.acting.delete(id);
-      }
-    }
+  /** An action that must not race a delivery (exclusion.ts): it waits for the attempt in flight. */
+  private exclusive<T>(sel: QueueSelector, fn: () => Promise<T>): Promise<T> {
+    return this.exclusion.action(select(this.store.values(), sel).map((e) => e.id), fn);
   }
 
   // ---- the spool directory --------------------------------------------------------

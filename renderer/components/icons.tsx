@@ -2,7 +2,8 @@
 // needs no icon font or extra package. Decorative: hidden from screen readers.
 import type { ReactNode } from 'react';
 
-function Icon({ children, size = 18 }: { children: ReactNode; size?: number }) {
+/** The frame every line icon shares; pages draw their own icons inside it. */
+export function Icon({ children, size = 18 }: { children: ReactNode; size?: number }) {
   return (
     <svg width={size} height={size} viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth={2}
       strokeLinecap="round" strokeLinejoin="round" aria-hidden="true" focusable="false">

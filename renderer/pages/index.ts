@@ -7,6 +7,7 @@ import { LogsPage } from './logs.tsx';
 import { OverviewPage } from './overview.tsx';
 import { QueuePage } from './queue/queue-page.tsx';
 import { SmartHostPage } from './smart-host.tsx';
+import { AccessMapPage, BlockListsPage, CertificatesPage, IconAccess, IconBlock, IconCert, IconPrivacy, IconRelay, IconUsers, PrivacyPage, RelayingPage, UsersPage } from './security/index.ts';
 import { AliasesPage, DomainsPage, ForwardingPage, IconAliases, IconDomains, IconForward, IconRewrite, IconRoutes, RewritingPage, RoutesPage } from './routing/index.ts';
 
 export interface PageDef {
@@ -30,4 +31,10 @@ export const pages: PageDef[] = [
   { path: '/forwarding', label: 'Forwarding', icon: IconForward, component: ForwardingPage, drafts: ['routing.forwards'] },
   { path: '/routes', label: 'Routes', icon: IconRoutes, component: RoutesPage, drafts: ['routing.routes'] },
   { path: '/rewriting', label: 'Rewriting', icon: IconRewrite, component: RewritingPage, drafts: ['routing.rewrite'] },
+  { path: '/relaying', label: 'Relaying', icon: IconRelay, component: RelayingPage, drafts: ['security.relay'] },
+  { path: '/access', label: 'Access map', icon: IconAccess, component: AccessMapPage, drafts: ['security.access'] },
+  { path: '/block-lists', label: 'Block lists', icon: IconBlock, component: BlockListsPage, drafts: ['security.antispam'] },
+  { path: '/privacy', label: 'Privacy & limits', icon: IconPrivacy, component: PrivacyPage, drafts: ['security.smtp'] },
+  { path: '/users', label: 'Users', icon: IconUsers, component: UsersPage, drafts: ['security.users'] },
+  { path: '/certificates', label: 'Certificates', icon: IconCert, component: CertificatesPage, drafts: ['security.tls'] },
 ];

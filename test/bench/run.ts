@@ -8,6 +8,7 @@
 // Each measure runs on its own with its own temp dirs and child processes, cleaned
 // up when it ends; one that fails prints its error and the rest still run. The
 // exit code is 0 unless the harness itself breaks: aims are reported, not enforced.
+import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { accept } from './accept.ts';
 import { memory } from './memory.ts';
@@ -64,6 +65,8 @@ async function main(): Promise<number> {
   const cache = new Map<string, Promise<unknown>>();
   const rows: Row[] = [];
   const t0 = performance.now();
+  // Other work on the machine moves every number; the header says how busy it was.
+  const loadBefore = os.loadavg()[0];
   let current: { close(): Promise<void> } | null = null;
   // Ctrl-C: still remove temp dirs and stop our children.
   process.once('SIGINT', () => { void (current?.close() ?? Promise.resolve()).finally(() => process.exit(130)); });
@@ -78,7 +81,7 @@ async function main(): Promise<number> {
     } catch (err) {
       const e = err as Error;
       process.stderr.write(`[${name}] failed: ${e.stack ?? e.message}\n`);
-      rows.push(row(name, { value: `error: ${e.message.split('\n')[0].slice(0, 70)}`, verdict: 'error' }));
+      rows.push(row(name, { value: `error (see above): ${e.message.split('\n')[0].slice(0, 48)}`, verdict: 'error' }));
     } finally {
       await ctx.close();
       current = null;
@@ -87,7 +90,8 @@ async function main(): Promise<number> {
   }
 
   process.stdout.write(`\nMailstop bench (${new Date().toISOString()}, node ${process.version}, scale ${opts.scale}, ` +
-    `${fmtMs(performance.now() - t0)} total)\n\n${formatTable(rows)}\n`);
+    `${fmtMs(performance.now() - t0)} total, ${os.cpus().length} CPUs, load average ${loadBefore.toFixed(1)} → ${os.loadavg()[0].toFixed(1)})\n\n` +
+    `${formatTable(rows)}\n`);
   return 0;
 }
 

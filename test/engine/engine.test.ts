@@ -131,3 +131,53 @@ describe('submit', () => {
     expect((await e.getSettings()).hostname).toBe('mta.test');
   });
 });
+
+describe('settings secrets (smart-host password kept out of config.json)', () => {
+  /** An in-memory keeper, as the desktop app's keychain would be. */
+  function keeper(initial?: string) {
+    const k = { value: initial, sets: [] as string[], get: () => k.value, set: (p: string) => { k.value = p; k.sets.push(p); } };
+    return k;
+  }
+
+  it('hands the password to the keeper, writes pass "", and delivers with it', async () => {
+    sink = await startSink({ auth: { user: 'u', pass: 's3cret' } });
+    const secrets = keeper();
+    const e = await createEngine({ home, settings: quiet, timers: false, passwdFile: '', secrets });
+    engines.push(e);
+    await e.start();
+    const got = await e.updateSettings({ smartHost: { host: '[127.0.0.1]', port: sink.port, tls: 'none', requireTls: false, auth: { user: 'u', pass: 's3cret' } } });
+    expect(got.ok).toBe(true);
+    expect(secrets.sets).toEqual(['s3cret']);
+    const onDisk = JSON.parse(await fs.readFile(path.join(home, 'config.json'), 'utf8'));
+    expect(onDisk.smartHost.auth).toEqual({ user: 'u', pass: '' });
+    expect((await e.getSettings()).smartHost?.auth?.pass).toBe('s3cret');
+
+    // A later, unrelated change keeps the password out of the file and in force.
+    await e.updateSettings({ delivery: { mode: 'background' } });
+    expect(JSON.parse(await fs.readFile(path.join(home, 'config.json'), 'utf8')).smartHost.auth.pass).toBe('');
+    await e.submit({ envelope: { sender: 'a@mta.test', recipients: [{ address: 'b@dest.test' }] }, messageBase64: lf('Subject: x\n\nbody\n') });
+    await sink.waitForMessages(1);
+    expect(sink.auths).toEqual([{ user: 'u', ok: true, method: 'PLAIN' }]);
+  });
+
+  it('fills an empty password from the keeper at start (config.json read from disk)', async () => {
+    sink = await startSink({ auth: { user: 'u', pass: 's3cret' } });
+    await fs.writeFile(path.join(home, 'config.json'), JSON.stringify({
+      ...quiet, smartHost: { host: '[127.0.0.1]', port: sink.port, tls: 'none', auth: { user: 'u', pass: '' } },
+    }));
+    const e = await createEngine({ home, timers: false, passwdFile: '', secrets: keeper('s3cret') });
+    engines.push(e);
+    await e.start();
+    await e.submit({ envelope: { sender: 'a@mta.test', recipients: [{ address: 'b@dest.test' }] }, messageBase64: lf('Subject: x\n\nbody\n') });
+    await sink.waitForMessages(1);
+    expect(sink.auths.map((a) => a.ok)).toEqual([true]);
+  });
+
+  it('without a keeper, config.json keeps the password as before (mode 0600)', async () => {
+    const e = await engine();
+    await e.updateSettings({ smartHost: { host: 'smtp.example', port: 587, tls: 'starttls', requireTls: false, auth: { user: 'u', pass: 'plain' } } });
+    const file = path.join(home, 'config.json');
+    expect(JSON.parse(await fs.readFile(file, 'utf8')).smartHost.auth.pass).toBe('plain');
+    expect((await fs.stat(file)).mode & 0o777).toBe(0o600);
+  });
+});

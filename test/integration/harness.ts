@@ -45,6 +45,8 @@ export interface Harness {
   clock: TestClock;
   events: EngineEvent[];
   smtpPort: number;
+  /** The settings the engine was created with (to create another on the same home). */
+  settings: SettingsInput;
   /** Send one message over SMTP to the engine's smtp listener. */
   send(from: string, to: string[], body?: string): Promise<string>;
   /** Submit through EngineApi.submit (the CLI's path). */
@@ -59,6 +61,8 @@ export interface HarnessOptions {
   timers?: boolean;
   /** Do not start the engine (tests that prepare the spool first). */
   noStart?: boolean;
+  /** Engine stop() grace for deliveries in flight (default the engine's 5 s). */
+  stopGraceMs?: number;
 }
 
 export function message(from: string, to: string[], body = 'Hello.'): string {
@@ -81,7 +85,10 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     ...base, ...extra,
     delivery: { ...base.delivery, ...(extra.delivery ?? {}) },
   } as SettingsInput;
-  const engine = await createEngine({ home, settings, clock, timers: opts.timers ?? false, passwdFile: '' });
+  const engine = await createEngine({
+    home, settings, clock, timers: opts.timers ?? false, passwdFile: '',
+    ...(opts.stopGraceMs !== undefined ? { stopGraceMs: opts.stopGraceMs } : {}),
+  });
   const events: EngineEvent[] = [];
   engine.subscribe((e) => events.push(e));
   let smtpPort = 0;
@@ -109,7 +116,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     return r.id;
   };
   return {
-    home, engine, dns, sink, clock, events, smtpPort, send, submit,
+    home, engine, dns, sink, clock, events, smtpPort, settings, send, submit,
     async stop() {
       await engine.stop();
       await sink.close();

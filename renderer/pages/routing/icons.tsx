@@ -1,15 +1,6 @@
 // Nav icons for the routing pages, drawn like components/icons.tsx (24×24,
 // stroke = currentColor, decorative). Kept here so the routing pages own them.
-import type { ReactNode } from 'react';
-
-function Icon({ children }: { children: ReactNode }) {
-  return (
-    <svg width={18} height={18} viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth={2}
-      strokeLinecap="round" strokeLinejoin="round" aria-hidden="true" focusable="false">
-      {children}
-    </svg>
-  );
-}
+import { Icon } from '../../components/icons.tsx';
 
 export const IconDomains = () => <Icon><circle cx="12" cy="12" r="9" /><path d="M3 12h18M12 3a14 14 0 0 1 0 18M12 3a14 14 0 0 0 0 18" /></Icon>;
 export const IconAliases = () => <Icon><circle cx="8" cy="8" r="3" /><path d="M3 20a5 5 0 0 1 10 0" /><path d="M15 8h6M15 12h6M17 16h4" /></Icon>;

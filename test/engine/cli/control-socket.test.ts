@@ -78,6 +78,27 @@ describe('control socket', () => {
     expect((await fs.stat(sock)).mode & 0o777).toBe(0o600);
   });
 
+  it('the socket is bound inside a directory only its owner can enter (0700)', async () => {
+    // Cases: the directory is made by serveControl; one left 0755 is tightened first.
+    const cases = [{ pre: null }, { pre: 0o755 }];
+    for (const c of cases) {
+      const runDir = path.join(dir, `run-${c.pre ?? 'new'}`);
+      if (c.pre !== null) await fs.mkdir(runDir, { mode: c.pre });
+      if (c.pre !== null) await fs.chmod(runDir, c.pre);
+      const s = await serveControl(peer().api, path.join(runDir, 'control.sock'));
+      const got = (await fs.stat(runDir)).mode & 0o777;
+      await s.close();
+      expect(got, `pre ${c.pre}`).toBe(0o700);
+    }
+  });
+
+  it('refuses a socket directory that is a symlink (cannot be made private)', async () => {
+    const real = path.join(dir, 'real');
+    await fs.mkdir(real, { mode: 0o755 });
+    await fs.symlink(real, path.join(dir, 'link'));
+    await expect(serveControl(peer().api, path.join(dir, 'link', 'control.sock'))).rejects.toThrow(/not a directory owned by this user/);
+  });
+
   it('brings SmtpErrors back with their codes, other errors with their message', async () => {
     server = await serveControl(peer().api, sock);
     client = await connectControl(sock);

@@ -12,14 +12,14 @@ let home: string;
 beforeEach(async () => { home = await fs.mkdtemp(path.join(os.tmpdir(), 'mailstop-main-')); });
 afterEach(async () => { await fs.rm(home, { recursive: true, force: true }); });
 
-async function run(argv: string[], stdin = ''): Promise<{ code: number; stdout: string; stderr: string }> {
+async function run(argv: string[], stdin = '', env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   let o = '';
   let e = '';
   stdout.on('data', (d) => { o += d; });
   stderr.on('data', (d) => { e += d; });
-  const io: CliIo = { stdin: Readable.from([Buffer.from(stdin)]), stdout, stderr, env: { MAILSTOP_HOME: home } };
+  const io: CliIo = { stdin: Readable.from([Buffer.from(stdin)]), stdout, stderr, env: { MAILSTOP_HOME: home, ...env } };
   const code = await main(argv, io);
   return { code, stdout: o, stderr: e };
 }
@@ -93,7 +93,8 @@ describe('main', () => {
     const got = await run(['sendmail', '-f', 'root', 'x@dest.test'], 'Subject: s\n\nbody\n');
     expect(got).toEqual({ code: 0, stdout: '', stderr: '' });
     const json = await run(['mailq', '--json']);
-    expect(JSON.parse(json.stdout)).toMatchObject({ sender: 'root@localhost', recipients: [{ address: 'x@dest.test' }] });
+    // queue_name agrees with the text listing: nothing is active while stopped.
+    expect(JSON.parse(json.stdout)).toMatchObject({ queue_name: 'deferred', sender: 'root@localhost', recipients: [{ address: 'x@dest.test' }] });
     // Stopped: nothing is "being delivered", whatever state the control file holds.
     expect((await run(['mailq'])).stdout).toMatch(/^\w{14}  +\d+ .* <root@localhost>\n {17}\(Deferred: mailstop is not running\)\n/m);
   });
@@ -104,6 +105,25 @@ describe('main', () => {
     expect(got.code).toBe(65);
     expect(got.stderr).toMatch(/^mailstop: 552 5\.3\.4 .+\n$/);
     expect((await run(['mailq', '--json'])).stdout).toBe('');
+  });
+
+  it('an unexpected failure is one line naming it, exit 70; the stack only with MAILSTOP_DEBUG', async () => {
+    // A file where the spool directory should be: nothing a usage check foresees.
+    await fs.writeFile(path.join(home, 'spool'), 'not a directory');
+    const got = await run(['mailq']);
+    expect(got.code).toBe(70);
+    expect(got.stderr).toMatch(/^mailstop: internal error: .*ENOTDIR.*\n$/);
+    const debug = await run(['mailq'], '', { MAILSTOP_DEBUG: '1' });
+    expect(debug.stderr).toMatch(/\n {4}at /);
+  });
+
+  it('serve that cannot start says why in one line (no stack) and releases its lock', async () => {
+    await fs.writeFile(path.join(home, 'config.json'),
+      JSON.stringify({ listen: { smtp: 0, submission: 0, smtps: 0 }, console: { port: false } }));
+    const got = await run(['serve']);
+    expect(got.code).toBe(70);
+    expect(got.stderr).toBe('mailstop: cannot start: listen.smtps: implicit TLS needs tls.cert and tls.key\n');
+    await expect(fs.access(path.join(home, 'run', 'engine.pid'))).rejects.toThrow();
   });
 
   it('sendmail with a broken config.json still queues, with a warning', async () => {

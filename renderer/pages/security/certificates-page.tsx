@@ -1,0 +1,137 @@
+// Certificates: the server certificate (subject, names, validity, self-signed),
+// import of a certificate/key/CA as PEM (checked to match before anything is
+// written), a self-signed one for the host name, DH parameters with progress,
+// and the TLS options (cipher list, client certificates).
+import { Alert, Badge, Button, Card, Group, Progress, Stack, Switch, Text, Textarea, TextInput } from '@mantine/core';
+import { useEffect, useState } from 'react';
+import type { FieldError } from '../../../engine/api.ts';
+import type { Settings } from '../../../engine/config/schema.ts';
+import type { CertificateStatus, TlsChange } from '../../../engine/security-api.ts';
+import { SaveBar, useSettingsForm } from '../../components/settings-form.tsx';
+import { useLive } from '../../state/context.tsx';
+import { errorText, SecurityPage } from './shared.tsx';
+
+type Tls = Settings['tls'];
+
+function Problems({ items, color }: { items: FieldError[]; color: string }) {
+  return <>{items.map((e) => <Alert key={e.path + e.message} color={color} py={4} mt={4}><code>{e.path}</code>: {e.message}</Alert>)}</>;
+}
+
+function CurrentCertificate({ status }: { status: CertificateStatus | null }) {
+  if (!status) return <Text c="dimmed">Reading certificate…</Text>;
+  if (!status.configured) return <Text data-testid="cert-none">No certificate: STARTTLS is not offered and SMTPS cannot start.</Text>;
+  const i = status.info;
+  return (
+    <Stack gap={4} data-testid="cert-info">
+      {i && (
+        <>
+          <Group gap="xs">
+            <Text fw={600}>{i.subject}</Text>
+            {i.selfSigned && <Badge color="yellow" variant="light">self-signed</Badge>}
+            <Badge color={i.daysLeft < 0 ? 'red' : i.daysLeft < 14 ? 'orange' : 'teal'} variant="light">
+              {i.daysLeft < 0 ? 'expired' : `${i.daysLeft} days left`}
+            </Badge>
+          </Group>
+          <Text size="sm">Names: {i.altNames.join(', ') || '—'} · Issuer: {i.issuer} · Key: {i.publicKey}</Text>
+          <Text size="sm">Valid {i.validFrom.slice(0, 10)} to {i.validTo.slice(0, 10)}</Text>
+          <Text size="xs" c="dimmed" ff="monospace">SHA-256 {i.fingerprint256}</Text>
+        </>
+      )}
+      <Problems items={status.errors} color="red" />
+      <Problems items={status.warnings} color="orange" />
+    </Stack>
+  );
+}
+
+export function CertificatesPage() {
+  const live = useLive();
+  const { client } = live;
+  const form = useSettingsForm<Tls>('security.tls', (s) => s.tls, (tls) => ({ tls }));
+  const [status, setStatus] = useState<CertificateStatus | null>(null);
+  const [pem, setPem] = useState({ certPem: '', keyPem: '', caPem: '' });
+  const [busy, setBusy] = useState<'import' | 'self' | 'dh' | null>(null);
+  const [result, setResult] = useState<{ ok: boolean; text: string; errors?: FieldError[] } | null>(null);
+  const [dhMarks, setDhMarks] = useState(0);
+  const tls = form.value;
+
+  const refresh = () => client.certificateInfo().then(setStatus, (err: unknown) => setResult({ ok: false, text: errorText(err) }));
+  useEffect(() => { void refresh(); }, [tls?.cert, tls?.key, tls?.ca, tls?.dhParams]); // eslint-disable-line react-hooks/exhaustive-deps
+
+  async function act(kind: 'import' | 'self' | 'dh', call: () => Promise<TlsChange>, done: string): Promise<void> {
+    setBusy(kind);
+    setResult(null);
+    let off: (() => void) | undefined;
+    if (kind === 'dh') {
+      setDhMarks(0);
+      off = client.subscribe((e) => { if (e.type === 'tls:dhparams') setDhMarks(e.marks); });
+    }
+    try {
+      const r = await call();
+      if (!r.ok) return setResult({ ok: false, text: 'Nothing was changed.', errors: r.errors });
+      setResult({ ok: true, text: r.applied ? `${done} Saved in the settings; the listeners pick it up with the next connection.` : done });
+      live.setSettings(await client.getSettings());
+      await refresh();
+    } catch (err) {
+      setResult({ ok: false, text: errorText(err) });
+    } finally {
+      off?.();
+      setBusy(null);
+    }
+  }
+
+  return (
+    <SecurityPage title="Certificates" sendmail={<>Sendmail's <code>confSERVER_CERT</code>, <code>confSERVER_KEY</code>, <code>confCACERT</code> and <code>confDH_PARAMETERS</code>. STARTTLS on the SMTP and submission ports, implicit TLS on SMTPS.</>}>
+      <Card withBorder>
+        <Text fw={600} mb="xs">Server certificate</Text>
+        <CurrentCertificate status={status} />
+        <Group mt="md">
+          <Button variant="light" loading={busy === 'self'} disabled={busy !== null} data-testid="generate-self-signed"
+            onClick={() => void act('self', () => client.generateSelfSigned(), 'Self-signed certificate generated.')}>Generate self-signed</Button>
+          <Button variant="light" loading={busy === 'dh'} disabled={busy !== null} data-testid="generate-dh"
+            onClick={() => void act('dh', () => client.generateDhParams(), 'DH parameters generated.')}>Generate DH parameters (2048 bits)</Button>
+        </Group>
+        {busy === 'dh' && (
+          <Stack gap={2} mt="sm">
+            <Progress value={100} animated striped />
+            <Text size="xs" c="dimmed">Searching for a safe prime: {dhMarks} candidates tried. This can take a minute or two.</Text>
+          </Stack>
+        )}
+        {result && <Alert mt="sm" color={result.ok ? 'teal' : 'red'} data-testid="cert-result">{result.text}{result.errors && <Problems items={result.errors} color="red" />}</Alert>}
+      </Card>
+      <Card withBorder>
+        <Text fw={600}>Import</Text>
+        <Text size="sm" c="dimmed">PEM text. The key must belong to the certificate; nothing is written otherwise.</Text>
+        <Group grow mt="sm" align="flex-start">
+          <Textarea label="Certificate (and chain)" autosize minRows={4} maxRows={10} ff="monospace" value={pem.certPem}
+            onChange={(e) => { const v = e.currentTarget.value; setPem((p) => ({ ...p, certPem: v })); }} placeholder="-----BEGIN CERTIFICATE-----" />
+          <Textarea label="Private key" autosize minRows={4} maxRows={10} ff="monospace" value={pem.keyPem}
+            onChange={(e) => { const v = e.currentTarget.value; setPem((p) => ({ ...p, keyPem: v })); }} placeholder="-----BEGIN PRIVATE KEY-----" />
+          <Textarea label="CA bundle (optional)" autosize minRows={4} maxRows={10} ff="monospace" value={pem.caPem}
+            onChange={(e) => { const v = e.currentTarget.value; setPem((p) => ({ ...p, caPem: v })); }} />
+        </Group>
+        <Button mt="sm" variant="default" loading={busy === 'import'} disabled={busy !== null || !pem.certPem || !pem.keyPem}
+          onClick={() => void act('import', () => client.importCertificate({ certPem: pem.certPem, keyPem: pem.keyPem, ...(pem.caPem ? { caPem: pem.caPem } : {}) }), 'Certificate imported.')}>
+          Check and import</Button>
+      </Card>
+      {tls && (
+        <Card withBorder>
+          <Text fw={600} mb="xs">TLS options</Text>
+          <Group grow align="flex-start">
+            <TextInput label="Certificate file" value={tls.cert} error={form.error('tls.cert')} onChange={(e) => { const v = e.currentTarget.value; form.set((p) => ({ ...p, cert: v })); }} />
+            <TextInput label="Key file" value={tls.key} error={form.error('tls.key')} onChange={(e) => { const v = e.currentTarget.value; form.set((p) => ({ ...p, key: v })); }} />
+          </Group>
+          <Group grow align="flex-start" mt="xs">
+            <TextInput label="CA file" value={tls.ca} error={form.error('tls.ca')} onChange={(e) => { const v = e.currentTarget.value; form.set((p) => ({ ...p, ca: v })); }} />
+            <TextInput label="DH parameters file" value={tls.dhParams} error={form.error('tls.dhParams')} onChange={(e) => { const v = e.currentTarget.value; form.set((p) => ({ ...p, dhParams: v })); }} />
+          </Group>
+          <TextInput mt="xs" label="Cipher list (OpenSSL syntax, empty = OpenSSL's default)" ff="monospace" value={tls.ciphers} error={form.error('tls.ciphers')}
+            onChange={(e) => { const v = e.currentTarget.value; form.set((p) => ({ ...p, ciphers: v })); }} />
+          <Switch mt="sm" label="Ask clients for a certificate (verify=OK|NO|FAIL in the log; mail is accepted either way)" checked={tls.verifyClients}
+            onChange={(e) => { const v = e.currentTarget.checked; form.set((p) => ({ ...p, verifyClients: v })); }} />
+          <Text size="xs" c="dimmed" mt={4}>Relative paths are under the data directory. TLS 1.2 is the minimum.</Text>
+          <SaveBar form={form} />
+        </Card>
+      )}
+    </SecurityPage>
+  );
+}

@@ -1,0 +1,65 @@
+// Privacy & limits: Sendmail's confPRIVACY_FLAGS, confSMTP_LOGIN_MSG and the
+// confMAX_* family, as switches and numbers.
+import { Card, Checkbox, Group, NumberInput, SimpleGrid, Switch, Text, TextInput } from '@mantine/core';
+import type { Settings } from '../../../engine/config/schema.ts';
+import { SaveBar, useSettingsForm } from '../../components/settings-form.tsx';
+import { SecurityPage } from './shared.tsx';
+
+type Smtp = Settings['smtp'];
+type Flag = Smtp['privacy'][number];
+
+const FLAGS: { flag: Flag; label: string; detail: string }[] = [
+  { flag: 'goaway', label: 'goaway', detail: 'All of the restrictions below' },
+  { flag: 'novrfy', label: 'novrfy', detail: 'VRFY never says whether a user exists' },
+  { flag: 'noexpn', label: 'noexpn', detail: 'EXPN does not expand lists' },
+  { flag: 'needmailhelo', label: 'needmailhelo', detail: 'HELO/EHLO before MAIL (always enforced)' },
+  { flag: 'noetrn', label: 'noetrn', detail: 'No ETRN (always: ETRN is not offered)' },
+  { flag: 'authwarnings', label: 'authwarnings', detail: 'X-Authentication-Warning headers (not added yet)' },
+  { flag: 'restrictqrun', label: 'restrictqrun', detail: 'Only the owner may run the queue from the CLI' },
+  { flag: 'restrictmailq', label: 'restrictmailq', detail: 'Only the owner may list the queue from the CLI' },
+];
+
+const LIMITS: { key: keyof Smtp; label: string; sendmail: string; min: number }[] = [
+  { key: 'maxMessageSize', label: 'Max message size (bytes)', sendmail: 'confMAX_MESSAGE_SIZE', min: 1024 },
+  { key: 'maxRcptsPerMessage', label: 'Max recipients per message', sendmail: 'confMAX_RCPTS_PER_MESSAGE', min: 1 },
+  { key: 'badRcptThrottle', label: 'Slow down after N bad recipients (0 = off)', sendmail: 'confBAD_RCPT_THROTTLE', min: 0 },
+  { key: 'maxDaemonChildren', label: 'Max concurrent connections', sendmail: 'confMAX_DAEMON_CHILDREN', min: 1 },
+  { key: 'maxHeadersLength', label: 'Max header length (bytes)', sendmail: 'confMAX_HEADERS_LENGTH', min: 1024 },
+  { key: 'minFreeBlocks', label: 'Min free disk (1 KiB blocks)', sendmail: 'confMIN_FREE_BLOCKS', min: 0 },
+  { key: 'maxErrors', label: 'Errors before disconnect', sendmail: 'confBAD_COMMANDS', min: 1 },
+];
+
+export function PrivacyPage() {
+  const form = useSettingsForm<Smtp>('security.smtp', (s) => s.smtp, (smtp) => ({ smtp }));
+  const f = form.value;
+  if (!f) return <Text c="dimmed">Loading settings…</Text>;
+  const toggle = (flag: Flag, on: boolean) => form.set((p) => ({ ...p, privacy: on ? [...p.privacy, flag] : p.privacy.filter((x) => x !== flag) }));
+  return (
+    <SecurityPage title="Privacy & limits" sendmail={<>Sendmail's <code>confPRIVACY_FLAGS</code>, <code>confSMTP_LOGIN_MSG</code> and <code>confMAX_*</code>. No ident lookups are ever made.</>}>
+      <Card withBorder>
+        <Text fw={600} mb="xs">Privacy flags</Text>
+        <SimpleGrid cols={2} spacing="xs">
+          {FLAGS.map((x) => (
+            <Checkbox key={x.flag} label={<><code>{x.label}</code> — {x.detail}</>} checked={f.privacy.includes(x.flag)}
+              onChange={(e) => toggle(x.flag, e.currentTarget.checked)} />
+          ))}
+        </SimpleGrid>
+        <Group mt="md" align="flex-end" grow>
+          <TextInput label="Greeting" description="$j is the host name; leave the software name out" value={f.greeting}
+            error={form.error('smtp.greeting')} onChange={(e) => { const v = e.currentTarget.value; form.set((p) => ({ ...p, greeting: v })); }} />
+          <Switch label="Answer HELP" checked={f.help} onChange={(e) => { const v = e.currentTarget.checked; form.set((p) => ({ ...p, help: v })); }} />
+        </Group>
+      </Card>
+      <Card withBorder>
+        <Text fw={600} mb="xs">Limits</Text>
+        <SimpleGrid cols={2} spacing="sm">
+          {LIMITS.map((l) => (
+            <NumberInput key={l.key} label={l.label} description={l.sendmail} min={l.min} value={f[l.key] as number}
+              error={form.error(`smtp.${l.key}`)} onChange={(v) => form.set((p) => ({ ...p, [l.key]: typeof v === 'number' ? v : Number.NaN }))} />
+          ))}
+        </SimpleGrid>
+        <SaveBar form={form} />
+      </Card>
+    </SecurityPage>
+  );
+}
