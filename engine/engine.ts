@@ -282,14 +282,15 @@ export class MailEngine implements Engine {
       }
     }
     try {
+      // The keeper first: config.json must never be the only place without the password.
+      const pass = result.settings.smartHost?.auth?.pass;
+      if (this.opts.secrets && pass) this.opts.secrets.set(pass);
       await saveSettings(this.home, this.forDisk(result.settings));
     } catch (err) {
       if (listenChanged) await this.listeners.rebind(result.settings.listen, previous.listen);
       this.settings = previous;
       throw err;
     }
-    const pass = result.settings.smartHost?.auth?.pass;
-    if (this.opts.secrets && pass) this.opts.secrets.set(pass);
     this.settings = result.settings;
     if (this.running) {
       this.qmgr.applySettings();

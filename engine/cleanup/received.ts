@@ -51,7 +51,7 @@ export function receivedHeader(p: ReceivedInput): string {
   }
   if (client.tls) {
     const bits = client.tls.bits ? ` bits=${client.tls.bits}` : '';
-    lines.push(`\t(version=${client.tls.version} cipher=${client.tls.cipher}${bits} verify=NO)`);
+    lines.push(`\t(version=${client.tls.version} cipher=${client.tls.cipher}${bits} verify=${client.tls.verify ?? 'NO'})`);
   }
   const only = p.envelope.recipients.length === 1 ? p.envelope.recipients[0].address : null;
   if (only !== null) lines.push(`\tfor <${only}>; ${rfc5322Date(p.now)}`);

@@ -9,6 +9,7 @@ import { validateDetailed } from 'node-cron';
 import type { ZodError } from 'zod';
 import { SettingsSchema, durationMs, type Settings, type SettingsInput } from './schema.ts';
 import type { FieldError, SettingsPatch, SettingsUpdate } from '../api.ts';
+import { validateSecuritySettings } from '../policy/validate.ts';
 
 export const CONFIG_FILE = 'config.json';
 
@@ -58,6 +59,7 @@ function semanticErrors(s: Settings): FieldError[] {
   }
   if (durationMs(s.delivery.queueWarn) === 0) errors.push({ path: 'delivery.queueWarn', message: 'must be longer than 0s' });
   if (durationMs(s.delivery.queueReturn) === 0) errors.push({ path: 'delivery.queueReturn', message: 'must be longer than 0s' });
+  errors.push(...validateSecuritySettings(s));
   return errors;
 }
 

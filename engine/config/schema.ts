@@ -91,7 +91,8 @@ export const SettingsSchema = z.object({
       /** Host to probe in `dns` mode (resolved through dns.servers, then connected). */
       probeHost: z.string().default(''),
       flushOnOnline: z.boolean().default(true),
-      recheck: duration.default('30s'),
+      /** Longest gap between re-checks while offline; 1s keeps "reachable again → first message sent" under 2 s. */
+      recheck: duration.default('1s'),
     }).prefault({}),
     slowQueue: SlowQueueSchema.prefault({}),
     queueWarn: duration.default('4h'),

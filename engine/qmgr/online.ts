@@ -26,9 +26,10 @@ export interface GateDeps {
   log: (text: string) => void;
 }
 
-// First re-check after going offline; doubles up to delivery.online.recheck. One
-// second keeps "reachable again → first message sent" within the 2 s aim of issue 3.
-const FIRST_RECHECK_MS = 1000;
+// First re-check after going offline; doubles up to delivery.online.recheck (default
+// 1 s), which keeps "reachable again → first message sent" within the 2 s aim of
+// issue 3. While truly offline a probe fails at once (no route), so this costs nothing.
+const FIRST_RECHECK_MS = 250;
 // os.networkInterfaces() has no change event; polling it is one cheap syscall.
 const INTERFACE_POLL_MS = 2000;
 

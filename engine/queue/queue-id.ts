@@ -76,3 +76,15 @@ export function queueIdTime(id: QueueId): number {
   for (const c of id.slice(0, TIME_DIGITS)) ms = ms * 62 + ALPHABET.indexOf(c);
   return ms;
 }
+
+/**
+ * The process id encoded in an ID: the process that created (and maybe still
+ * writes) its files. Exact on Linux (pid_max ≤ 2^22 < 62^4); elsewhere and
+ * across PID namespaces it is a hint, so callers use it only to speed up what a
+ * time limit would decide anyway.
+ */
+export function queueIdPid(id: QueueId): number {
+  let pid = 0;
+  for (const c of id.slice(TIME_DIGITS, TIME_DIGITS + PID_DIGITS)) pid = pid * 62 + ALPHABET.indexOf(c);
+  return pid;
+}

@@ -13,7 +13,7 @@ import type { CorruptEntry } from '../api.ts';
 import type { QueueEntry, QueueId } from '../contracts.ts';
 import type { Decoded } from './control-file.ts';
 import { inBatches, isMissing } from './fs-util.ts';
-import { isQueueId } from './queue-id.ts';
+import { isQueueId, queueIdPid } from './queue-id.ts';
 import type { RecoveryReport, ScanOptions } from './types.ts';
 
 /**
@@ -28,8 +28,28 @@ import type { RecoveryReport, ScanOptions } from './types.ts';
  * piping slow output may pause for seconds or minutes. Ten minutes without a
  * single write is far past any live writer, and a real leftover costs only disk
  * space for those ten minutes (it was never acknowledged, so nothing waits for it).
+ *
+ * The grace is skipped when the writer is known to be gone: a queue ID carries
+ * the pid of the process that made it (queue-id.ts), so the leftovers of a
+ * killed engine or CLI (no such process any more) are removed at once.
  */
 export const ORPHAN_GRACE_MS = 10 * 60_000;
+
+/**
+ * Is the process that created this ID's files certainly gone? Only "no such
+ * process" counts; EPERM means it exists under another user. A pid reused by an
+ * unrelated process, or one from another PID namespace, just gets the grace.
+ */
+export function writerGone(id: QueueId): boolean {
+  const pid = queueIdPid(id);
+  if (pid <= 1) return false; // 0 would address our process group; 1 is init (or a container's main process)
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
 
 export interface ScanContext {
   dir: string;
@@ -95,7 +115,7 @@ export async function scanSpool(ctx: ScanContext, known: (id: QueueId) => boolea
   const reap = async (id: QueueId, kind: 'df' | 'tf'): Promise<void> => {
     const mtime = mtimeNow(path(kind, id));
     if (mtime === null) return; // finished or removed meanwhile
-    if (now - mtime < grace) {
+    if (now - mtime < grace && !writerGone(id)) {
       young++;
       return;
     }

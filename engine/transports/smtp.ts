@@ -12,6 +12,7 @@ import { DnsError, type Dns } from '../dns/resolver.ts';
 import { dnsFailure, findMailHosts, type MailHost } from './mx.ts';
 import { runSession, type SessionOutcome, type SessionRecipient, type TlsPolicy } from './smtp-session.ts';
 import { Transcript } from './smtp-transcript.ts';
+import { tryTls } from '../tls/outbound.ts';
 
 export interface SmtpContext {
   settings: Settings;
@@ -94,7 +95,8 @@ export async function deliverSmtp(message: OutboundMessage, recipients: Destinat
       port: target.port,
       hostName: host.name,
       helo: ctx.hostname,
-      tls,
+      // Try_TLS:host NO in the access map: that server's TLS is known broken (issue 6).
+      tls: tls === 'opportunistic' && !tryTls(ctx.settings, host.name, ip) ? 'none' : tls,
       auth: target.auth,
       connectTimeoutMs,
       transcript,

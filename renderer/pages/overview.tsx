@@ -3,6 +3,7 @@
 import { Badge, Card, Group, List, SimpleGrid, Stack, Text, Title } from '@mantine/core';
 import { useEffect, useState } from 'react';
 import { FlushButton } from '../components/flush-button.tsx';
+import { HealthPanel } from '../components/health-panel.tsx';
 import { HistoryChart } from '../components/history-chart.tsx';
 import { formatSpan } from '../lib/format.ts';
 import { useLiveState } from '../state/context.tsx';
@@ -68,6 +69,7 @@ export function OverviewPage() {
         <Text fw={600} mb="xs">Last 24 hours</Text>
         <HistoryChart history={history} now={now} />
       </Card>
+      <HealthPanel />
       <Text size="xs" c="dimmed">{status.hostname} · Mailstop {status.version} · pid {status.pid} · up {formatSpan(now - status.startedAt)}</Text>
     </Stack>
   );

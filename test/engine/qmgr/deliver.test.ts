@@ -1,7 +1,7 @@
 // Pairing transport results with destinations, and the mailq reason line.
 import { describe, expect, it } from 'vitest';
 import type { DeliveryResult, Destination } from '../../../engine/contracts.ts';
-import { matchResults } from '../../../engine/qmgr/deliver.ts';
+import { destinationKey, matchResults } from '../../../engine/qmgr/deliver.ts';
 import { deferredReason, slowQueueDue } from '../../../engine/qmgr/commit.ts';
 import { SettingsSchema } from '../../../engine/config/schema.ts';
 
@@ -43,4 +43,15 @@ describe('slowQueueDue', () => {
     expect(slowQueueDue({ ...base, attempts: 9, group: 'slow' }, 1000, d)).toBe(false);
     expect(slowQueueDue({ ...base, attempts: 9 }, 1000, SettingsSchema.parse({}).delivery)).toBe(false);
   });
+});
+
+describe('destinationKey', () => {
+  const cases: [Pick<Destination, 'transport' | 'nexthop' | 'address'>, string][] = [
+    [{ transport: 'local', nexthop: 'alice', address: 'alice@local.test' }, 'local:alice'],
+    [{ transport: 'smtp', nexthop: 'elsewhere.example', address: 'Alice@ElseWhere.Example' }, 'smtp:Alice@elsewhere.example'],
+    [{ transport: 'smtp', nexthop: 'smarthost.test', address: 'Alice@elsewhere.example' }, 'smtp:Alice@elsewhere.example'],
+    [{ transport: 'pipe', nexthop: '/usr/bin/procmail', address: '|/usr/bin/procmail' }, 'pipe:/usr/bin/procmail'],
+    [{ transport: 'discard', nexthop: '/dev/null', address: '/dev/null' }, 'discard:/dev/null'],
+  ];
+  for (const [got, want] of cases) it(want, () => expect(destinationKey(got)).toBe(want));
 });

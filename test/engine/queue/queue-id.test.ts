@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { isQueueId, newQueueId, queueIdTime } from '../../../engine/queue/queue-id.ts';
+import { isQueueId, newQueueId, queueIdPid, queueIdTime } from '../../../engine/queue/queue-id.ts';
 
 const run = promisify(execFile);
 const moduleUrl = new URL('../../../engine/queue/queue-id.ts', import.meta.url).href;
@@ -66,5 +66,12 @@ describe('newQueueId', () => {
       { in: '0123456789abc/', want: false },
     ];
     for (const c of cases) expect({ in: c.in, got: isQueueId(c.in) }).toEqual({ in: c.in, got: c.want });
+  });
+});
+
+describe('queueIdPid', () => {
+  it('names the process that made the ID', () => {
+    const got = [newQueueId(), newQueueId(0), newQueueId(Date.UTC(2080, 0, 1))].map(queueIdPid);
+    expect(got).toEqual([process.pid, process.pid, process.pid]);
   });
 });

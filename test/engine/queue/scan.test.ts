@@ -3,12 +3,13 @@
 // still being written for a crash leftover, and sweep() later picks up what that
 // process committed — on real files, with two spool instances standing for the
 // two processes.
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { QueueEntry } from '../../../engine/contracts.ts';
-import { newQueueId } from '../../../engine/queue/queue-id.ts';
+import { newQueueId, queueIdPid } from '../../../engine/queue/queue-id.ts';
 import { ORPHAN_GRACE_MS } from '../../../engine/queue/scan.ts';
 import { createSpool } from '../../../engine/queue/spool.ts';
 
@@ -25,6 +26,13 @@ function partial(): Omit<QueueEntry, 'id' | 'size'> {
 let dir: string;
 beforeEach(async () => { dir = join(await mkdtemp(join(tmpdir(), 'mailstop-scan-')), 'spool'); });
 afterEach(async () => { await rm(join(dir, '..'), { recursive: true, force: true }); });
+
+const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+function base62(n: number, digits: number): string {
+  let out = '';
+  for (let i = 0; i < digits; i++, n = Math.floor(n / 62)) out = ALPHABET[n % 62] + out;
+  return out;
+}
 
 /** Make a file look `ageMs` old. */
 async function age(name: string, ageMs: number): Promise<void> {
@@ -71,6 +79,21 @@ describe('recover() beside a writer in another process', () => {
       expect((await readdir(dir)).filter((n) => n !== 'corrupt').sort()).toEqual(c.want.left.map((k) => k + id).sort());
     });
   }
+
+  it('removes the leftovers of a writer that is gone at once (a killed engine or CLI)', async () => {
+    const spool = createSpool(dir);
+    await spool.recover();
+    const dead = spawnSync(process.execPath, ['-e', '']).pid!; // exited and reaped: no such process now
+    const own = newQueueId();
+    const orphan = own.slice(0, 7) + base62(dead, 4) + own.slice(11);
+    expect(queueIdPid(orphan)).toBe(dead);
+    await writeFile(join(dir, 'df' + orphan), MESSAGE.slice(0, 5));
+    await writeFile(join(dir, 'df' + own), MESSAGE.slice(0, 5)); // this process: alive, so it waits
+    const got = await createSpool(dir).recover();
+    expect({ cleaned: got.cleaned, young: got.young }).toEqual({ cleaned: 1, young: 1 });
+    expect(await readdir(dir)).toEqual(expect.arrayContaining(['df' + own]));
+    expect(await readdir(dir)).not.toContain('df' + orphan);
+  });
 
   it('a later sweep removes a leftover once it has outlived the grace period', async () => {
     const spool = createSpool(dir);
