@@ -78,7 +78,8 @@ async function wire(home: string, root: string, opts: DesktopOptions): Promise<D
   const kv = await (opts.openStore ?? openElectronStore)(home);
   const store = createSettingsStore({ home, kv, secrets: safeStorageBox() });
   const settings = await store.load();
-  const engine = await (opts.createEngine ?? createRealEngine)({ home, settings });
+  // No hook without real encryption: the engine then keeps the password in config.json (0600).
+  const engine = await (opts.createEngine ?? createRealEngine)({ home, settings, ...(store.secrets ? { secrets: store.secrets } : {}) });
   await engine.start();
 
   const devUrl = opts.devUrl ?? process.env.MAILSTOP_DEV_URL;
@@ -114,7 +115,13 @@ async function wire(home: string, root: string, opts: DesktopOptions): Promise<D
   disposers.push(forwardEvents(engine, () => current()?.webContents ?? null));
   disposers.push(engine.subscribe((event) => {
     if (event.type !== 'settings:changed') return;
-    store.mirror(event.settings).catch((err: Error) => console.error(`mailstop: settings store: ${err.message}`));
+    try {
+      store.mirror(event.settings);
+    } catch (err) {
+      // desktop.json unwritable (disk full, permissions): config.json is already saved; say so and go on.
+      if (!(err instanceof Error)) throw err;
+      console.error(`mailstop: settings store: ${err.message}`);
+    }
   }));
   disposers.push(startNotifications(engine));
   disposers.push(networkHints(engine));

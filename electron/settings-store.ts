@@ -8,25 +8,30 @@
 //   of the settings, the mode "Resume" returns to, and the smart-host password
 //   encrypted with safeStorage (base64 ciphertext), bound to the host and user
 //   it belongs to.
-// * With encryption available, the password is moved out of config.json: after
-//   the engine writes it (settings:changed), `mirror()` encrypts it into the
-//   store and rewrites config.json with an empty `pass`; `load()` puts the
-//   decrypted value back before the engine starts, so the plaintext exists in
-//   the main process's memory only. Without encryption (headless, Linux
-//   basic_text) config.json keeps it, as the engine alone would (mode 0600).
-//   Consequence: a headless `mailstop serve` on the same home sees no password
-//   until one is entered there.
-// * Known gap: the engine rewrites config.json from its in-memory settings on
-//   every updateSettings, password included, so the plaintext is on disk (mode
-//   0600) for the moment between that write and mirror()'s rewrite. Closing it
-//   needs an engine hook to redact before saving; until then this is the
-//   narrowest window possible without changing the engine.
+// * With encryption available, `secrets` is the engine's secrets hook
+//   (createEngine({ secrets }), engine/engine.ts withSecret/forDisk): the
+//   engine hands a new password to set() before it writes config.json, and
+//   writes `pass: ""`, so the plaintext never reaches the disk; its live
+//   settings fill an empty `pass` from get(). load() moves a password typed
+//   into config.json by hand into the store once, before the engine starts.
+//   A headless `mailstop serve` on the same home sees no password until one is
+//   entered there.
+// * Without real encryption (headless, Linux basic_text: secret-box.ts)
+//   `secrets` is undefined, so there is no hook and the password stays in
+//   config.json as the engine alone keeps it (mode 0600).
+// * The hook's get()/set() carry no host or user, so the binding follows the
+//   last settings seen (load, then each settings:changed through mirror());
+//   mirror() re-binds a password that arrived with a new host or user in the
+//   same update. Until then (a moment in memory, never on disk) a password is
+//   bound to the previous host: the failure mode is "type it again", never
+//   "sent to another host" across a restart.
 //
-// Owns: desktop.json and moving the password. Never validates settings (the
-// engine's schema does) and never talks to the renderer.
+// Owns: desktop.json and where the password lives. Never validates settings
+// (the engine's schema does) and never talks to the renderer.
 import path from 'node:path';
 import { loadSettings, saveSettings } from '../engine/config/load.ts';
 import type { Settings } from '../engine/config/schema.ts';
+import type { SettingsSecrets } from '../engine/index.ts';
 import type { ModeMemory, ResumeMode } from './hold-mode.ts';
 import type { SecretBox } from './secret-box.ts';
 
@@ -43,10 +48,12 @@ export interface KeyValueStore {
 export interface SettingsStore {
   /** desktop.json */
   readonly path: string;
-  /** config.json with the stored password filled in: what the engine starts with. */
+  /** config.json as the engine starts with it; a hand-typed password moved into the store first. */
   load(): Promise<Settings>;
-  /** After the engine saved `settings`: mirror them and take the password out of config.json. */
-  mirror(settings: Settings): Promise<void>;
+  /** The engine's secrets hook; undefined without real encryption (the password stays in config.json). */
+  readonly secrets: SettingsSecrets | undefined;
+  /** On settings:changed: mirror them (redacted) and bind the password to their host and user. */
+  mirror(settings: Settings): void;
   /** The delivery mode Resume returns to (hold-mode.ts). */
   readonly modeMemory: ModeMemory;
 }
@@ -90,59 +97,65 @@ export interface SettingsStoreOptions {
   secrets: SecretBox | null;
 }
 
-export function createSettingsStore(opts: SettingsStoreOptions): SettingsStore {
-  const { home, kv, secrets } = opts;
-  // One rewrite of config.json at a time, in the order the changes came.
-  let writing: Promise<void> = Promise.resolve();
+/** The host and user a password belongs to, as the settings name them; null without AUTH. */
+function bindingOf(settings: Settings): { host: string; user: string } | null {
+  const sh = settings.smartHost;
+  return sh?.auth ? { host: sh.host, user: sh.auth.user } : null;
+}
 
-  /** Encrypt a plaintext password found in `settings` and rewrite config.json without it. */
-  async function takePassword(settings: Settings): Promise<void> {
-    const auth = settings.smartHost?.auth;
-    if (!secrets || !settings.smartHost || !auth || auth.pass === '') return;
-    const secret: StoredSecret = { host: settings.smartHost.host, user: auth.user, cipher: secrets.encrypt(auth.pass) };
+export function createSettingsStore(opts: SettingsStoreOptions): SettingsStore {
+  const { home, kv, secrets: box } = opts;
+  // The settings last seen (config.json at load, then each settings:changed):
+  // what get() and set() bind to, since the hook carries no host or user.
+  let current: { host: string; user: string } | null = null;
+
+  function store(binding: { host: string; user: string } | null, pass: string): void {
+    if (!box) return;
+    const secret: StoredSecret = { host: binding?.host ?? '', user: binding?.user ?? '', cipher: box.encrypt(pass) };
     kv.set(KEY_SECRET, secret);
-    // Re-read rather than write `settings`: the file may already hold a newer change.
-    const onDisk = await loadSettings(home);
-    const diskAuth = onDisk.smartHost?.auth;
-    if (diskAuth && diskAuth.pass !== '' && diskAuth.pass === auth.pass) await saveSettings(home, redacted(onDisk));
   }
 
-  /** The stored password for this host and user, decrypted; null if none applies or it cannot be read. */
-  function storedPassword(settings: Settings): string | null {
-    const auth = settings.smartHost?.auth;
+  /** The stored password for `binding`, decrypted; undefined if none applies or it cannot be read. */
+  function storedPassword(binding: { host: string; user: string } | null): string | undefined {
     const stored = kv.get(KEY_SECRET);
-    if (!secrets || !settings.smartHost || !auth || !isStoredSecret(stored)) return null;
-    if (stored.host !== settings.smartHost.host || stored.user !== auth.user) return null;
+    if (!box || !binding || !isStoredSecret(stored)) return undefined;
+    if (stored.host !== binding.host || stored.user !== binding.user) return undefined;
     try {
-      return secrets.decrypt(stored.cipher);
+      return box.decrypt(stored.cipher);
     } catch (err) {
       // Another OS user or a reset keychain: the person types the password again.
-      if (err instanceof Error) return null;
+      if (err instanceof Error) return undefined;
       throw err;
     }
   }
 
-  function mirror(settings: Settings): Promise<void> {
-    kv.set(KEY_SETTINGS, redacted(settings));
-    writing = writing.catch(() => undefined).then(() => takePassword(settings));
-    return writing;
-  }
+  const secrets: SettingsSecrets | undefined = box
+    ? { get: () => storedPassword(current), set: (pass) => store(current, pass) }
+    : undefined;
 
   return {
     path: kv.path,
+    secrets,
     async load() {
       const settings = await loadSettings(home);
-      const auth = settings.smartHost?.auth;
-      if (auth && auth.pass !== '') {
-        await mirror(settings); // typed into config.json by hand (or before encryption): move it
-        return settings;
-      }
-      const pass = storedPassword(settings);
+      current = bindingOf(settings);
       kv.set(KEY_SETTINGS, redacted(settings));
-      if (pass === null || !settings.smartHost || !auth) return settings;
-      return { ...settings, smartHost: { ...settings.smartHost, auth: { ...auth, pass } } };
+      const pass = settings.smartHost?.auth?.pass;
+      if (!box || !pass) return settings;
+      // Typed into config.json by hand (or kept there before encryption was
+      // available): into the store, then out of the file, before the engine starts.
+      store(current, pass);
+      const clean = redacted(settings);
+      await saveSettings(home, clean);
+      return clean;
     },
-    mirror,
+    mirror(settings) {
+      kv.set(KEY_SETTINGS, redacted(settings));
+      current = bindingOf(settings);
+      const pass = settings.smartHost?.auth?.pass;
+      // set() bound it to the host before this update; bind it to the one it came with.
+      if (pass && storedPassword(current) !== pass) store(current, pass);
+    },
     modeMemory: {
       get() {
         const m = kv.get(KEY_RESUME);

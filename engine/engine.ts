@@ -269,6 +269,12 @@ export class MailEngine implements Engine {
   async updateSettings(patch: SettingsPatch): Promise<SettingsUpdate> {
     const validated = applyPatch(this.settings, patch);
     if (!validated.ok) return validated;
+    // Routing problems (alias loops, relative .forward paths, missing programs) are
+    // refused for the sections this update touches (issue 5 "Bad input"); an old
+    // problem elsewhere must not block an unrelated change such as the delivery mode.
+    const touched = new Set(Object.keys(patch));
+    const routing = (await this.routing.checkRouting(patch)).filter((e) => touched.has(e.path.split(/[.[]/)[0]));
+    if (routing.length > 0) return { ok: false, errors: routing };
     const result: SettingsUpdate = { ok: true, settings: this.withSecret(validated.settings) };
     const previous = this.settings;
     const listenChanged = this.running && JSON.stringify(previous.listen) !== JSON.stringify(result.settings.listen);

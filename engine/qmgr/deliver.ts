@@ -8,6 +8,7 @@
 import type {
   DeliveryReport, DeliveryResult, Destination, OutboundMessage, QueueEntry,
 } from '../contracts.ts';
+import { isLocalDomain } from '../resolve/index.ts';
 import type { QmgrDeps } from './types.ts';
 
 /** One destination (or resolution failure) of a recipient, and what this attempt did to it. */
@@ -133,6 +134,16 @@ export async function attemptDelivery(deps: QmgrDeps, entry: QueueEntry, control
     parts.set(index, list);
   };
 
+  // A recipient that never reaches a transport still gets its maillog line and its
+  // event, as Sendmail logs `to=<x@localhost>, …, mailer=local, dsn=5.1.1, stat=User
+  // unknown`: an administrator greps the log for every recipient, and `flush -v`
+  // must say why nothing was sent. No relay= — no host was talked to.
+  const report = (address: string, result: Pick<DeliveryResult, 'status' | 'reply' | 'dsnStatus'>) => {
+    const r = { ...result, address } as DeliveryResult;
+    deps.log.toLine(entry, r, { mailer: resolutionMailer(address, deps), attemptStart: startedAt });
+    deps.emit({ type: 'delivery:result', id: entry.id, address, status: r.status, reply: r.reply });
+  };
+
   // 1. Resolve, skipping what earlier attempts settled (RecipientState.done). A
   //    resolver that throws is a temporary failure of ours, not the address's.
   //    The same destination reached from two recipients is delivered once for both.
@@ -148,7 +159,9 @@ export async function attemptDelivery(deps: QmgrDeps, entry: QueueEntry, control
         if (done.has(key)) continue;
         open++;
         const deferred = f.status.startsWith('4');
-        addPart(index, { key, address: f.address, status: deferred ? 'deferred' : 'bounced', reply: f.reason, dsnStatus: f.status });
+        const status = deferred ? 'deferred' : 'bounced';
+        addPart(index, { key, address: f.address, status, reply: f.reason, dsnStatus: f.status });
+        report(f.address, { status, reply: f.reason, dsnStatus: f.status });
       }
       for (const raw of res.destinations) {
         const key = destinationKey(raw);
@@ -169,10 +182,14 @@ export async function attemptDelivery(deps: QmgrDeps, entry: QueueEntry, control
       if (done.size > 0) {
         own.set(index, { index, status: 'sent', reply: 'every destination delivered in an earlier attempt', dsnStatus: '2.0.0', parts: [] });
       } else {
-        own.set(index, { index, status: 'bounced', reply: '550 5.1.1 No deliverable destination for this address', dsnStatus: '5.1.1', parts: [] });
+        const o = { status: 'bounced', reply: '550 5.1.1 No deliverable destination for this address', dsnStatus: '5.1.1' } as const;
+        own.set(index, { index, ...o, parts: [] });
+        report(r.address, o);
       }
     } catch (err) {
-      own.set(index, { index, status: 'deferred', reply: `address resolution failed: ${(err as Error).message}`, dsnStatus: '4.3.0', parts: [] });
+      const o = { status: 'deferred', reply: `address resolution failed: ${(err as Error).message}`, dsnStatus: '4.3.0' } as const;
+      own.set(index, { index, ...o, parts: [] });
+      report(r.address, o);
     }
   }));
 
@@ -220,6 +237,18 @@ export async function attemptDelivery(deps: QmgrDeps, entry: QueueEntry, control
     outcomes.push({ index, status: worst.status, reply: worst.reply, dsnStatus: worst.dsnStatus, remoteMta: worst.remoteMta, parts: list });
   }
   return { outcomes: outcomes.sort((a, b) => a.index - b.index), transcript, startedAt, ...(interrupted ? { interrupted } : {}) };
+}
+
+/**
+ * The maillog mailer= of an address that resolved to no destination: `local` for
+ * our own domains (and unqualified names, which resolve treats as local), else
+ * `esmtp`, the mailer it would have gone out with.
+ */
+export function resolutionMailer(address: string, deps: Pick<QmgrDeps, 'settings'>): 'local' | 'esmtp' {
+  const at = address.lastIndexOf('@');
+  if (at < 0) return 'local';
+  const domain = address.slice(at + 1).replace(/>$/, '').replace(/\.$/, '');
+  return isLocalDomain(domain, deps.settings()) ? 'local' : 'esmtp';
 }
 
 /**

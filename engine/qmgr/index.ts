@@ -131,22 +131,47 @@ export class Qmgr {
 
   // ---- queries ----------------------------------------------------------------
 
-  list(sel?: QueueSelector): QueueEntry[] { return select(this.store.values(), sel).map((e) => this.view(e)); }
+  /** Entries as shown (honest state, see view()); a state selector matches the shown state. */
+  list(sel?: QueueSelector): QueueEntry[] { return select(this.views(), sel); }
   get(id: QueueId): QueueEntry | undefined {
     const e = this.store.get(id);
     return e && this.view(e);
   }
 
+  private views(): QueueEntry[] {
+    const now = this.deps.clock.now();
+    return this.store.values().map((e) => this.view(e, now));
+  }
+
   /**
-   * Mail never tried has no reason yet; say why it waits (the mailq status line),
-   * without a disk write per message: "Deferred: held until online" while the
-   * gate is closed, "waiting for a queue run" in queueonly/deferred mode.
+   * What the queue looks like to mailq, `mailq --json` and the UI, without a disk
+   * write per message. The state is honest: `active` (mailq's `*`, Postfix's
+   * active queue) only while an attempt is in flight or when background mode will
+   * try it now; mail waiting for a queue run or for the network is `deferred`
+   * whatever its control file says (cleanup and requeue write `active`). Mail
+   * never tried has no reason yet; say why it waits: "Deferred: held until online"
+   * while the gate is closed, "waiting for a queue run" in queueonly/deferred mode.
    */
-  private view(e: QueueEntry): QueueEntry {
-    if (e.reason || e.state === 'hold' || this.inflight.has(e.id)) return e;
-    if (!this.isOnline()) return { ...e, reason: 'Deferred: held until online' };
-    if (this.deps.settings().delivery.mode !== 'background') return { ...e, reason: 'Deferred: waiting for a queue run' };
-    return e;
+  private view(e: QueueEntry, now = this.deps.clock.now()): QueueEntry {
+    const state = this.shownState(e, now);
+    const v = state === e.state ? e : { ...e, state };
+    if (v.reason || state !== 'deferred') return v;
+    if (!this.isOnline()) return { ...v, reason: 'Deferred: held until online' };
+    if (this.deps.settings().delivery.mode !== 'background') return { ...v, reason: 'Deferred: waiting for a queue run' };
+    return v;
+  }
+
+  private shownState(e: QueueEntry, now: number): QueueEntry['state'] {
+    if (e.state === 'hold') return 'hold';
+    if (this.inflight.has(e.id)) return 'active';
+    if (e.state !== 'active') return e.state;
+    return this.dueInBackground(e, now) ? 'active' : 'deferred';
+  }
+
+  /** Background mode tries this entry at once (on arrival, release or the next heartbeat). */
+  private dueInBackground(e: QueueEntry, now: number): boolean {
+    return this.deps.settings().delivery.mode === 'background' && e.group === 'default'
+      && !heldByAdmin(e) && this.isOnline() && isDue(e, now);
   }
   /** Ids being delivered right now (mailq's `*`). */
   activeIds(): Set<QueueId> { return new Set(this.inflight.keys()); }
@@ -156,7 +181,7 @@ export class Qmgr {
   /** Entries by state; they add up to total. Being delivered right now: activeIds(). */
   counts(): { total: number; active: number; deferred: number; hold: number } {
     const c = { total: 0, active: 0, deferred: 0, hold: 0 };
-    for (const e of this.store.values()) {
+    for (const e of this.views()) {
       c.total++;
       c[e.state]++;
     }
@@ -169,10 +194,14 @@ export class Qmgr {
 
   /** A message cleanup just committed. In background mode it is tried at once. */
   add(entry: QueueEntry): void {
-    if (!this.store.add(entry)) return;
-    const mode = this.deps.settings().delivery.mode;
     // queueonly/deferred: no DNS or network work at submission (Sendmail DeliveryMode).
-    if (mode === 'background' && !heldByAdmin(entry) && entry.group === 'default' && this.isOnline()) this.kick(entry.id);
+    // Mail that waits is indexed (and announced by queue:added) as deferred, not as
+    // the `active` cleanup wrote; the control file catches up at its next write.
+    const mode = this.deps.settings().delivery.mode;
+    const kick = mode === 'background' && !heldByAdmin(entry) && entry.group === 'default' && this.isOnline();
+    const indexed = entry.state === 'active' && !kick ? { ...entry, state: 'deferred' as const } : entry;
+    if (!this.store.add(indexed)) return;
+    if (kick) this.kick(entry.id);
   }
 
   /** Start an attempt without waiting for it; failures go to the maillog, never unhandled. */
@@ -207,7 +236,7 @@ export class Qmgr {
 
   /** An action that must not race a delivery (exclusion.ts): it waits for the attempt in flight. */
   private exclusive<T>(sel: QueueSelector, fn: () => Promise<T>): Promise<T> {
-    return this.exclusion.action(select(this.store.values(), sel).map((e) => e.id), fn);
+    return this.exclusion.action(select(this.views(), sel).map((e) => e.id), fn);
   }
 
   // ---- the spool directory --------------------------------------------------------
@@ -316,7 +345,7 @@ export class Qmgr {
     await this.sweep(); // `sendmail -q` also finds what the CLI queued by itself
     const { force, ...sel } = opts;
     const named = new Set(opts.ids ?? []);
-    const entries = select(this.store.values(), sel);
+    const entries = select(this.views(), sel); // a state selector means the state mailq shows
     const summary: FlushSummary = { attempted: 0, sent: 0, deferred: 0, bounced: 0, skipped: 0, durationMs: 0 };
     const total = entries.length;
     let done = 0;

@@ -3,9 +3,11 @@
 // store and quitting.
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SMTPServer } from 'smtp-server';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { EngineEvent, EngineStatus } from '../../engine/api.ts';
 import type { SettingsInput } from '../../engine/config/schema.ts';
@@ -105,15 +107,31 @@ describe('the desktop app with the real engine', () => {
     expect(desktop.store.modeMemory.get()).toBe('queueonly');
   });
 
-  it('keeps a smart-host password typed into the UI out of config.json', async () => {
-    const r = await call<{ ok: boolean }>('updateSettings', { smartHost: { host: 'smtp.provider.example', port: 587, auth: { user: 'me', pass: 'typed-secret' } } });
-    expect(r.ok).toBe(true);
-    await vi.waitFor(async () => {
-      const onDisk = JSON.parse(await readFile(path.join(home, 'config.json'), 'utf8'));
-      expect(onDisk.smartHost.auth).toEqual({ user: 'me', pass: '' });
+  it('keeps a smart-host password typed into the UI out of config.json, and the engine logs in with it', async () => {
+    const logins: { user: string; pass: string }[] = [];
+    const sink = new SMTPServer({
+      hideDSN: false, hideENHANCEDSTATUSCODES: false, disableReverseLookup: true,
+      allowInsecureAuth: true, authMethods: ['PLAIN', 'LOGIN'],
+      onAuth(auth, _session, cb) { logins.push({ user: auth.username ?? '', pass: auth.password ?? '' }); cb(null, { user: auth.username }); },
     });
-    expect(await readFile(path.join(home, 'desktop.json'), 'utf8')).not.toContain('typed-secret');
-    expect((await desktop.engine.getSettings()).smartHost?.auth?.pass).toBe('typed-secret');
+    await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (sink.server.address() as AddressInfo).port;
+      const smartHost = { host: '127.0.0.1', port, tls: 'none', auth: { user: 'me', pass: 'typed-secret' } };
+      const r = await call<{ ok: boolean }>('updateSettings', { smartHost });
+      // Right after the call: the engine wrote config.json without it (the secrets hook), no later rewrite.
+      const onDisk = await readFile(path.join(home, 'config.json'), 'utf8');
+      expect(r.ok).toBe(true);
+      expect(onDisk).not.toContain('typed-secret');
+      expect(JSON.parse(onDisk).smartHost.auth).toEqual({ user: 'me', pass: '' });
+      expect(await readFile(path.join(home, 'desktop.json'), 'utf8')).not.toContain('typed-secret');
+
+      const steps = await call<{ step: string; ok: boolean }[]>('testSmartHost');
+      expect(steps.find((s) => s.step === 'auth')).toMatchObject({ ok: true });
+      expect(logins).toEqual([{ user: 'me', pass: 'typed-secret' }]);
+    } finally {
+      await new Promise<void>((resolve) => sink.close(() => resolve()));
+    }
   });
 
   it('passes waking from sleep to the engine as a network hint', () => {

@@ -2,8 +2,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { saveSettings } from '../../engine/config/load.ts';
-import { SettingsSchema, type SettingsInput } from '../../engine/config/schema.ts';
+import type { SettingsInput } from '../../engine/config/schema.ts';
+import { createEngine } from '../../engine/index.ts';
 import { safeStorageBox } from '../../electron/secret-box.ts';
 import { createSettingsStore, openConfStore, openElectronStore, type KeyValueStore } from '../../electron/settings-store.ts';
 import { fake, resetFake } from './fake-electron.ts';
@@ -35,19 +35,20 @@ describe.each([
     expect(kv.path).toBe(path.join(home, 'desktop.json'));
   });
 
-  it('moves the smart-host password out of config.json into safeStorage ciphertext, and back for the engine', async () => {
+  it('moves a password typed into config.json into safeStorage ciphertext, and the hook hands it back', async () => {
     await writeConfig(withSmartHost(SECRET));
     const store = createSettingsStore({ home, kv: await open(home), secrets: safeStorageBox() });
-    const first = await store.load();
-    expect(first.smartHost?.auth?.pass).toBe(SECRET);
+    expect((await store.load()).smartHost?.auth?.pass).toBe('');
     expect((await readConfig()).smartHost.auth).toEqual({ user: 'me', pass: '' });
+    expect(store.secrets?.get()).toBe(SECRET);
     const desktop = await readDesktop();
     expect(desktop).not.toContain(SECRET);
     expect(JSON.parse(desktop).smartHostSecret).toMatchObject({ host: 'smtp.provider.example', user: 'me' });
 
-    // Next start: a fresh store reads the ciphertext and the engine gets the plaintext in memory.
+    // Next start: a fresh store reads the ciphertext back.
     const again = createSettingsStore({ home, kv: await open(home), secrets: safeStorageBox() });
-    expect((await again.load()).smartHost?.auth?.pass).toBe(SECRET);
+    await again.load();
+    expect(again.secrets?.get()).toBe(SECRET);
   });
 
   it('does not hand a stored password to another host or user', async () => {
@@ -56,24 +57,37 @@ describe.each([
     await store.load();
     for (const [host, user] of [['smtp.other.example', 'me'], ['smtp.provider.example', 'someone-else']]) {
       await writeConfig(withSmartHost('', host, user));
-      expect((await store.load()).smartHost?.auth?.pass).toBe('');
+      await store.load();
+      expect(store.secrets?.get()).toBeUndefined();
     }
   });
 
-  it('after the engine saves new settings, mirrors them and takes the new password out of config.json', async () => {
+  it('with the engine: config.json never holds a password given to updateSettings, the engine uses it, and it survives a restart', async () => {
+    await writeConfig({ hostname: 'laptop.example' });
     const store = createSettingsStore({ home, kv: await open(home), secrets: safeStorageBox() });
-    const next = SettingsSchema.parse(withSmartHost('new-pass'));
-    await saveSettings(home, next); // what EngineApi.updateSettings writes
-    await store.mirror(next);
-    expect((await readConfig()).smartHost.auth.pass).toBe('');
+    const engine = await createEngine({ home, settings: await store.load(), secrets: store.secrets!, timers: false, passwdFile: '' });
+    const off = engine.subscribe((e) => { if (e.type === 'settings:changed') store.mirror(e.settings); });
+    // Host, user and password arrive together, as the smart-host page sends them.
+    const r = await engine.updateSettings({ smartHost: { host: 'smtp.provider.example', port: 587, tls: 'starttls', requireTls: false, auth: { user: 'me', pass: 'new-pass' } } });
+    const onDisk = await readFile(path.join(home, 'config.json'), 'utf8'); // right after the call, no waiting
+    off();
+    expect(r.ok).toBe(true);
+    expect(onDisk).not.toContain('new-pass');
+    expect(JSON.parse(onDisk).smartHost.auth).toEqual({ user: 'me', pass: '' });
+    expect((await engine.getSettings()).smartHost?.auth?.pass).toBe('new-pass');
     expect(await readDesktop()).not.toContain('new-pass');
     expect(JSON.parse(await readDesktop()).settings.hostname).toBe('laptop.example');
-    expect((await store.load()).smartHost?.auth?.pass).toBe('new-pass');
+
+    // Restart: bound to the new host and user, so the fresh engine has it live again.
+    const again = createSettingsStore({ home, kv: await open(home), secrets: safeStorageBox() });
+    const next = await createEngine({ home, settings: await again.load(), secrets: again.secrets!, timers: false, passwdFile: '' });
+    expect((await next.getSettings()).smartHost?.auth?.pass).toBe('new-pass');
   });
 
-  it('leaves config.json alone when there is no real encryption', async () => {
+  it('without real encryption there is no hook: the password stays in config.json as the engine keeps it', async () => {
     await writeConfig(withSmartHost(SECRET));
     const store = createSettingsStore({ home, kv: await open(home), secrets: null });
+    expect(store.secrets).toBeUndefined();
     expect((await store.load()).smartHost?.auth?.pass).toBe(SECRET);
     expect((await readConfig()).smartHost.auth.pass).toBe(SECRET);
     expect(await readDesktop()).not.toContain(SECRET);

@@ -3,6 +3,8 @@
 // nothing attempted while offline, offline time not counted toward queue
 // lifetimes, flush on reconnect, deferred mode, cron runs and the slow queue.
 import { afterEach, describe, expect, it } from 'vitest';
+import { createEngine } from '../../engine/index.ts';
+import { formatMailq, toPostqueueJson } from '../../engine/queue/listing.ts';
 import { startSink, type Sink } from '../helpers/sink.ts';
 import { startHarness, DAY, HOUR, MIN, type Harness } from './harness.ts';
 
@@ -170,6 +172,33 @@ describe('delivery modes and schedules', () => {
     expect(left.length).toBe(1);
     expect(left[0].reason).toBe('Deferred: waiting for a queue run');
   });
+
+  for (const mode of ['deferred', 'queueonly'] as const) {
+    it(`${mode} mode lists waiting mail as deferred, without mailq's "being delivered" marker`, async () => {
+      h = await startHarness({ settings: () => ({ delivery: { mode } }) });
+      const id = await h.submit('alice@sender.test', ['bob@dest.test']);
+      await h.engine.whenIdle();
+      const added = h.events.find((e) => e.type === 'queue:added');
+      expect(added).toMatchObject({ entry: { id, state: 'deferred' } });
+      const list = await h.engine.listQueue();
+      expect(list).toMatchObject([{ id, state: 'deferred', reason: 'Deferred: waiting for a queue run' }]);
+      expect(toPostqueueJson(list[0]).queue_name).toBe('deferred');
+      // What `mailstop mailq` prints from listQueue: no `*` after the id.
+      const mailq = formatMailq(list, { spoolDir: '/spool', now: h.clock.now() });
+      expect(mailq).toContain(`${id}  `);
+      expect(mailq).not.toContain(`${id}*`);
+      expect((await h.engine.status()).counts).toMatchObject({ total: 1, active: 0, deferred: 1 });
+      expect(await h.engine.listQueue({ state: 'active' })).toEqual([]);
+      // After a restart the control file still says what cleanup wrote; the listing does not.
+      await h.engine.stop();
+      h.engine = await createEngine({ home: h.home, settings: h.settings, clock: h.clock, timers: false, passwdFile: '' });
+      await h.engine.start();
+      expect(await h.engine.listQueue()).toMatchObject([{ id, state: 'deferred' }]);
+      // A flush still delivers it.
+      expect(await h.engine.flush({ ids: [id], force: true })).toMatchObject({ attempted: 1, sent: 1 });
+      expect(await h.engine.listQueue()).toEqual([]);
+    });
+  }
 
   it('queueonly mail goes at the next cron queue run of the injected clock', async () => {
     h = await startHarness({ settings: () => ({ delivery: { mode: 'queueonly', queueRun: ['15 * * * *', '45 * * * *'] } }) });
