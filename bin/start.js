@@ -67,14 +67,14 @@ function ensureRenderer() {
   if (r.status !== 0) console.log('mailstop: the UI build failed; the engine runs without it (try `npm run build`)');
 }
 
-ensureRenderer();
 const reason = headlessReason();
+if (reason !== null) console.log(`mailstop: ${reason}; running headless`);
+ensureRenderer();
 if (reason === null) {
   const child = spawn(electronBinary(), [root, ...process.argv.slice(2)], { stdio: 'inherit', cwd: root });
   for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
   child.on('exit', (code, signal) => { process.exitCode = code ?? (signal ? 1 : 0); });
 } else {
-  console.log(`mailstop: ${reason}; running headless`);
   const { register } = await import('tsx/esm/api');
   register();
   const { main } = await import('../engine/cli/main.ts');

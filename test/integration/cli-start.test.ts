@@ -24,12 +24,13 @@ describe.runIf(process.platform === 'linux')('npm start without a display', () =
     child.stdout.on('data', (d) => { out += d; });
     child.stderr.on('data', (d) => { out += d; });
     const exited = new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
-    for (let i = 0; i < 300 && !out.includes('mailstop: ready') && child.exitCode === null; i++) await new Promise((r) => setTimeout(r, 100));
+    // A fresh clone builds the UI first (bin/start.js ensureRenderer): allow for it.
+    for (let i = 0; i < 1200 && !out.includes('mailstop: ready') && child.exitCode === null; i++) await new Promise((r) => setTimeout(r, 100));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
     const lines = out.split('\n');
     expect(lines[0]).toBe('mailstop: no display (DISPLAY is not set); running headless');
     expect(out).toMatch(/mailstop: smtp listening on 127\.0\.0\.1:\d+\n/);
     expect(out).toContain(`mailstop: ready (pid ${child.pid}, home ${home})`);
-  });
+  }, 150_000);
 });
