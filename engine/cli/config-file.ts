@@ -2,9 +2,9 @@
 // file, report every problem one line each (`path: why`), read and write one
 // setting by dotted path. Validation, the one-line start-up error and the
 // atomic write are engine/config/load.ts's; this module adds only the
-// "unknown setting" lines so `mailstop config check` names everything at once.
+// CLI's reading of the raw file, so `mailstop config check` names everything at once.
 import fs from 'node:fs/promises';
-import { ConfigError, fieldPath, validateSettings } from '../config/load.ts';
+import { ConfigError, validateSettings } from '../config/load.ts';
 import { configPath } from './paths.ts';
 
 export { ConfigError };
@@ -37,24 +37,11 @@ export function isPlainObject(v: unknown): v is Record<string, unknown> {
 
 /** Every problem in a raw config, one `path: why` line each; empty when it is fine. */
 export function checkConfig(raw: Record<string, unknown>): string[] {
+  // The schema is strict, so a misspelt key comes back as "path: unknown setting".
   const v = validateSettings(raw);
-  if (!v.ok) return v.errors.map((e) => `${e.path}: ${e.message}`);
-  const problems: string[] = [];
-  unknownKeys(raw, v.settings, [], problems);
-  return problems;
+  return v.ok ? [] : v.errors.map((e) => `${e.path}: ${e.message}`);
 }
 
-/** zod drops keys it does not know; a typo in config.json deserves a line, not silence. */
-function unknownKeys(raw: unknown, parsed: unknown, at: PropertyKey[], out: string[]): void {
-  if (isPlainObject(raw) && isPlainObject(parsed)) {
-    for (const k of Object.keys(raw)) {
-      if (!(k in parsed)) out.push(`${fieldPath([...at, k])}: unknown setting (ignored)`);
-      else unknownKeys(raw[k], parsed[k], [...at, k], out);
-    }
-  } else if (Array.isArray(raw) && Array.isArray(parsed)) {
-    raw.forEach((v, i) => unknownKeys(v, parsed[i], [...at, i], out));
-  }
-}
 
 /** "routes[0].host" and "routes.0.host" both name the same setting. */
 function splitPath(p: string): string[] {

@@ -10,6 +10,7 @@ import type { ZodError } from 'zod';
 import { SettingsSchema, durationMs, type Settings, type SettingsInput } from './schema.ts';
 import type { FieldError, SettingsPatch, SettingsUpdate } from '../api.ts';
 import { validateSecuritySettings } from '../policy/validate.ts';
+import { randomBytes } from 'node:crypto';
 
 export const CONFIG_FILE = 'config.json';
 
@@ -32,7 +33,14 @@ export function fieldPath(parts: readonly PropertyKey[]): string {
 }
 
 function zodErrors(err: ZodError): FieldError[] {
-  return err.issues.map((i) => ({ path: fieldPath(i.path), message: i.message }));
+  return err.issues.flatMap((i) => {
+    // A misspelt key ("delivery.mdoe") would otherwise be dropped silently and its
+    // intended value never applied: name each unknown key as its own field.
+    if (i.code === 'unrecognized_keys') {
+      return i.keys.map((k) => ({ path: fieldPath([...i.path, k]), message: 'unknown setting' }));
+    }
+    return [{ path: fieldPath(i.path), message: i.message }];
+  });
 }
 
 /** node-cron's own parser, so what we accept is exactly what will be scheduled. */
@@ -54,6 +62,8 @@ function semanticErrors(s: Settings): FieldError[] {
   });
   const slow = cronError(s.delivery.slowQueue.queueRun);
   if (slow) errors.push({ path: 'delivery.slowQueue.queueRun', message: slow });
+  // A zero backoff would retry every deferred message on every heartbeat (once a second).
+  if (durationMs(s.delivery.minBackoff) < 1000) errors.push({ path: 'delivery.minBackoff', message: 'must be at least 1s' });
   if (durationMs(s.delivery.minBackoff) > durationMs(s.delivery.maxBackoff)) {
     errors.push({ path: 'delivery.minBackoff', message: `must not exceed delivery.maxBackoff (${s.delivery.maxBackoff})` });
   }
@@ -134,7 +144,8 @@ export function settingsFrom(input: SettingsInput | undefined): Settings {
 export async function saveSettings(home: string, settings: Settings): Promise<void> {
   await fsp.mkdir(home, { recursive: true });
   const file = path.join(home, CONFIG_FILE);
-  const tmp = path.join(home, `.${CONFIG_FILE}.${process.pid}.${Date.now()}.tmp`);
+  // Random, so two saves in one millisecond (two processes, or two calls) never share a temp file.
+  const tmp = path.join(home, `.${CONFIG_FILE}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   const fh = await fsp.open(tmp, 'w', 0o600); // may hold smart-host passwords
   try {
     await fh.writeFile(JSON.stringify(settings, null, 2) + '\n');

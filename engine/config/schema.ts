@@ -21,16 +21,16 @@ const hostname = z.string().min(1).regex(/^[A-Za-z0-9.-]+$/, 'a host name (lette
 /** "host", "[1.2.3.4]" (no MX lookup), or "[::1]". */
 const nextHop = z.string().min(1).regex(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)$/, 'a host name or [ip-address]');
 
-export const SmartHostSchema = z.object({
+export const SmartHostSchema = z.strictObject({
   host: nextHop,
   port: port.default(587),
   tls: z.enum(['none', 'starttls', 'implicit']).default('starttls'),
-  auth: z.object({ user: z.string().min(1), pass: z.string() }).optional(),
+  auth: z.strictObject({ user: z.string().min(1), pass: z.string() }).optional(),
   /** Refuse to send without TLS (otherwise STARTTLS is opportunistic). */
   requireTls: z.boolean().default(false),
 });
 
-export const RouteSchema = z.object({
+export const RouteSchema = z.strictObject({
   /** "example.com" (that domain) or ".example.com" (any subdomain), mailertable style. */
   domain: z.string().min(1).regex(/^\.?[A-Za-z0-9.-]+$/, 'a domain, or .domain for its subdomains'),
   mailer: z.enum(['esmtp', 'smtp', 'relay', 'local', 'error']),
@@ -39,7 +39,7 @@ export const RouteSchema = z.object({
   port: port.optional(),
 });
 
-export const DnsblSchema = z.object({
+export const DnsblSchema = z.strictObject({
   zone: hostname,
   message: z.string().default('Rejected: $&{client_addr} listed at $&{zone}'),
   tempfail: z.boolean().default(false),
@@ -48,45 +48,45 @@ export const DnsblSchema = z.object({
   enhanced: z.boolean().default(false),
 });
 
-export const AccessRuleSchema = z.object({
+export const AccessRuleSchema = z.strictObject({
   key: z.string().min(1),
   action: z.string().min(1),
 });
 
-export const SlowQueueSchema = z.object({
+export const SlowQueueSchema = z.strictObject({
   enabled: z.boolean().default(false),
   afterAttempts: z.number().int().min(1).default(5),
   afterAge: duration.default('1d'),
   queueRun: z.string().default('0 */4 * * *'),
 });
 
-export const SettingsSchema = z.object({
+export const SettingsSchema = z.strictObject({
   hostname: hostname.default('localhost'),
-  listen: z.object({
+  listen: z.strictObject({
     address: z.string().default('127.0.0.1'),
     smtp: optionalPort.default(2525),
     submission: optionalPort.default(2587),
     smtps: optionalPort.default(false),
   }).prefault({}),
-  console: z.object({
+  console: z.strictObject({
     address: z.string().default('127.0.0.1'),
     port: optionalPort.default(8025),
   }).prefault({}),
-  domains: z.object({
+  domains: z.strictObject({
     local: z.array(hostname).default([]),
     /** Networks (CIDR or IP) and domains whose clients may relay. */
     relay: z.array(z.string()).default([]),
   }).prefault({}),
   aliases: z.record(z.string(), z.array(z.string())).default({ postmaster: ['root'] }),
   forwards: z.record(z.string(), z.array(z.string())).default({}),
-  users: z.array(z.object({ name: z.string().min(1), passwordHash: z.string().min(1) })).default([]),
+  users: z.array(z.strictObject({ name: z.string().min(1), passwordHash: z.string().min(1) })).default([]),
   routes: z.array(RouteSchema).default([]),
   smartHost: SmartHostSchema.nullable().default(null),
-  delivery: z.object({
+  delivery: z.strictObject({
     mode: z.enum(['background', 'queueonly', 'deferred']).default('background'),
     /** node-cron expressions; each runs the default queue group. */
     queueRun: z.union([z.string(), z.array(z.string())]).default('*/30 * * * *'),
-    online: z.object({
+    online: z.strictObject({
       probe: z.enum(['smarthost', 'dns', 'none']).default('none'),
       /** Host to probe in `dns` mode (resolved through dns.servers, then connected). */
       probeHost: z.string().default(''),
@@ -105,7 +105,7 @@ export const SettingsSchema = z.object({
     concurrency: z.number().int().min(1).max(100).default(10),
     connectTimeout: duration.default('30s'),
   }).prefault({}),
-  rewrite: z.object({
+  rewrite: z.strictObject({
     masqueradeAs: z.string().default(''),
     masqueradeEntireDomain: z.boolean().default(false),
     masqueradeEnvelope: z.boolean().default(false),
@@ -113,11 +113,11 @@ export const SettingsSchema = z.object({
     generics: z.record(z.string(), z.string()).default({}),
   }).prefault({}),
   access: z.array(AccessRuleSchema).default([]),
-  antispam: z.object({
+  antispam: z.strictObject({
     dnsbl: z.array(DnsblSchema).default([]),
     delayChecks: z.enum(['off', 'on', 'friend', 'hater']).default('off'),
   }).prefault({}),
-  smtp: z.object({
+  smtp: z.strictObject({
     greeting: z.string().default('$j ESMTP'),
     privacy: z.array(z.enum(['novrfy', 'noexpn', 'needmailhelo', 'noetrn', 'goaway', 'authwarnings',
       'restrictqrun', 'restrictmailq'])).default(['novrfy', 'noexpn']),
@@ -132,7 +132,7 @@ export const SettingsSchema = z.object({
     /** Unknown commands and syntax errors before the session is closed (421). */
     maxErrors: z.number().int().min(1).default(10),
   }).prefault({}),
-  tls: z.object({
+  tls: z.strictObject({
     cert: z.string().default(''),
     key: z.string().default(''),
     ca: z.string().default(''),
@@ -140,7 +140,7 @@ export const SettingsSchema = z.object({
     verifyClients: z.boolean().default(false),
     ciphers: z.string().default(''),
   }).prefault({}),
-  localDelivery: z.object({
+  localDelivery: z.strictObject({
     agent: z.enum(['maildir', 'mbox', 'pipe']).default('maildir'),
     command: z.string().default('/usr/bin/procmail -d $u'),
     /** Where mailboxes live: relative paths are under the data directory. */
@@ -149,7 +149,7 @@ export const SettingsSchema = z.object({
     forwardEnabled: z.boolean().default(true),
     readHomeForward: z.boolean().default(false),
   }).prefault({}),
-  dns: z.object({
+  dns: z.strictObject({
     /** "ip" or "ip:port"; empty = the system's resolvers. */
     servers: z.array(z.string()).default([]),
     timeout: duration.default('5s'),

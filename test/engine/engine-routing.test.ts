@@ -52,3 +52,23 @@ describe('updateSettings and routing problems', () => {
     expect((await engine.getSettings()).delivery.mode).toBe('deferred');
   });
 });
+
+describe('updateSettings, overlapping calls', () => {
+  it('applies both of two overlapping updates to different sections', async () => {
+    const [a, b] = await Promise.all([
+      engine.updateSettings({ delivery: { mode: 'deferred' } }),
+      engine.updateSettings({ hostname: 'mail.office.test' }),
+    ]);
+    expect(a.ok && b.ok).toBe(true);
+    const saved = JSON.parse(await fs.readFile(path.join(home, 'config.json'), 'utf8'));
+    expect(saved.delivery.mode).toBe('deferred');
+    expect(saved.hostname).toBe('mail.office.test');
+    expect((await engine.getSettings()).delivery.mode).toBe('deferred');
+  });
+
+  it('refuses a backoff under one second, naming the field', async () => {
+    const got = await engine.updateSettings({ delivery: { minBackoff: '0s' } });
+    expect(got.ok).toBe(false);
+    if (!got.ok) expect(got.errors.map((e) => e.path)).toContain('delivery.minBackoff');
+  });
+});

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ENGINE_API_METHODS } from '../../engine/api.ts';
 import { ConfigError, createEngine, type Engine } from '../../engine/index.ts';
+import { createSpool } from '../../engine/queue/spool.ts';
 import type { SettingsInput } from '../../engine/config/schema.ts';
 import { startSink, type Sink } from '../helpers/sink.ts';
 
@@ -113,16 +114,22 @@ describe('local transports through the dispatcher', () => {
 });
 
 describe('submit', () => {
-  it('accepts LF messages (the sendmail CLI) and refuses a bare LF in a CRLF message', async () => {
+  it('accepts LF messages (the sendmail CLI), and normalises a script\'s mix of CRLF and LF', async () => {
     const e = await engine({ ...quiet, delivery: { mode: 'queueonly' } });
     const ok = await e.submit({ envelope: { sender: 'a@mta.test', recipients: [{ address: 'b@dest.test' }] }, messageBase64: lf('Subject: lf\n\nline\n') });
     const detail = await e.getMessage(ok.id);
     expect(detail?.headers).toMatch(/Subject: lf\r\n/);
-    await expect(e.submit({
+    const mixed = await e.submit({
       envelope: { sender: 'a@mta.test', recipients: [{ address: 'b@dest.test' }] },
       messageBase64: lf('Subject: mixed\r\n\r\nbare\nLF\r\n'),
-    })).rejects.toMatchObject({ responseCode: expect.any(Number) });
-    expect((await e.listQueue()).length).toBe(1);
+    });
+    expect((await e.listQueue()).length).toBe(2);
+    // Stored with CRLF only: no bare LF that a next hop could read as a line end.
+    const chunks: Buffer[] = [];
+    for await (const c of createSpool(path.join(home, 'spool')).open(mixed.id)) chunks.push(Buffer.from(c));
+    const stored = Buffer.concat(chunks).toString('latin1');
+    expect(stored).toContain('bare\r\nLF\r\n');
+    expect(/[^\r]\n/.test(stored)).toBe(false);
   });
 
   it('refuses API calls before start with a clear error', async () => {
