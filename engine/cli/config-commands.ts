@@ -86,8 +86,11 @@ function withValue(base: Record<string, unknown>, path: string, text: string) {
   for (const value of candidates) {
     const next = setPath(base, path, value);
     const v = validateSettings(next);
+    // The schema is strict: a misspelt path comes back as "unknown setting" — a usage error.
+    if (!v.ok && v.errors.some((e) => e.message === 'unknown setting' && path.startsWith(e.path))) {
+      throw new UsageError(`no such setting: ${path}`, CONFIG_USAGE);
+    }
     if (v.ok) {
-      // The schema drops keys it does not know: a typo must not "succeed" silently.
       if (getPath(v.settings, path) === undefined) throw new UsageError(`no such setting: ${path}`, CONFIG_USAGE);
       return { v, next };
     }
