@@ -4,8 +4,13 @@
 // Installed (or symlinked) as `sendmail`, `mailq` or `newaliases`, it behaves as
 // that command, the way Sendmail's and Postfix's binaries do.
 import path from 'node:path';
-import { register } from 'tsx/esm/api';
 
+// Every fsync behind a `250` holds one of libuv's pool threads (4 by default), so
+// with 20 sessions the pool, not the disk, becomes the limit. The pool is created
+// on first use, so this must be set before any asynchronous file operation —
+// hence tsx is imported dynamically below.
+process.env.UV_THREADPOOL_SIZE ??= '16';
+const { register } = await import('tsx/esm/api');
 register();
 const { main } = await import('../engine/cli/main.ts');
 const AS = { sendmail: 'sendmail', mailq: 'mailq', newaliases: 'newaliases' };

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // Runs one TypeScript file (bench, scripts) under tsx: node bin/run-ts.js file.ts [args]
-import { register } from 'tsx/esm/api';
+// Same libuv pool size as bin/mailstop.js (see there), set before the pool exists.
+process.env.UV_THREADPOOL_SIZE ??= '16';
+const { register } = await import('tsx/esm/api');
 import { pathToFileURL } from 'node:url';
 import path from 'node:path';
 

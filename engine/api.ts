@@ -8,6 +8,7 @@ import type { QueueEntry, QueueId, QueueState, Resolution, Envelope } from './co
 import type { Settings, SmartHost } from './config/schema.ts';
 import type { SecurityApi } from './security-api.ts';
 import type { RoutingApi } from './routing-api.ts';
+import type { QueuePage, QueuePageQuery } from './queue-view.ts';
 
 export interface Listener { name: 'smtp' | 'submission' | 'smtps' | 'console'; address: string; port: number }
 
@@ -67,6 +68,8 @@ export interface SubmitRequest {
   envelope: Envelope;
   /** The message, base64-encoded so every adapter can carry it as JSON. */
   messageBase64: string;
+  /** X-Authentication-Warning texts the sendmail CLI found (untrusted -f); added only with authwarnings. */
+  authWarnings?: string[];
 }
 
 /** One step of the smart host test (console's "Test connection" / "Send test message"). */
@@ -101,6 +104,12 @@ export type EngineEvent =
 export interface EngineApi extends SecurityApi, RoutingApi {
   status(): Promise<EngineStatus>;
   listQueue(selector?: QueueSelector): Promise<QueueEntry[]>;
+  /**
+   * One window of the filtered queue with its counts (and optionally every matching
+   * ID and the top / qshape summaries): what the Queue page draws, without the
+   * whole list (engine/queue-view.ts).
+   */
+  listQueuePage(query?: QueuePageQuery): Promise<QueuePage>;
   getMessage(id: QueueId): Promise<MessageDetail | null>;
   listCorrupt(): Promise<CorruptEntry[]>;
 
@@ -142,7 +151,7 @@ export const ENGINE_API_METHODS = [
   'status', 'listQueue', 'getMessage', 'listCorrupt',
   'flush', 'hold', 'release', 'remove', 'bounceNow', 'requeue', 'moveToGroup',
   'submit', 'getSettings', 'updateSettings', 'tailLog', 'testAddress', 'networkChanged',
-  'testSmartHost',
+  'testSmartHost', 'listQueuePage',
   // issue 6 (engine/security-api.ts SECURITY_API_METHODS)
   'testRelay', 'testDnsbl', 'healthCheck', 'generateSelfSigned', 'generateDhParams',
   'importCertificate', 'certificateInfo', 'hashPassword',

@@ -145,7 +145,14 @@ export interface Resolution {
 
 /** Per-recipient outcome of one delivery attempt (STYLE.md §4). */
 export type DeliveryResult =
-  | { address: string; status: 'sent'; reply: string; dsnStatus: string; remoteMta?: string }
+  | {
+    address: string; status: 'sent'; reply: string; dsnStatus: string; remoteMta?: string;
+    /**
+     * SMTP only: the next hop offered DSN, so NOTIFY/ORCPT went on with the RCPT and
+     * any success report is the next hop's to send, not ours (RFC 3461 §6.2.6.1).
+     */
+    dsnPassedOn?: boolean;
+  }
   | { address: string; status: 'deferred'; reply: string; dsnStatus: string; remoteMta?: string }
   | { address: string; status: 'bounced'; reply: string; dsnStatus: string; remoteMta?: string };
 

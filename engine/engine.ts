@@ -84,6 +84,7 @@ export class MailEngine implements Engine {
   private readonly clock: Clock;
   private readonly events = new EventEmitter();
   private startedAt = 0;
+  private settingsChain: Promise<void> = Promise.resolve();
   private running = false;
   // Built in start(); the non-null assertions below are guarded by `ready()`.
   private spool!: Spool;
@@ -157,7 +158,7 @@ export class MailEngine implements Engine {
     this.cleanup = createCleanup({ spool: this.spool, settings, now, onQueued: (e) => this.qmgr.add(e) });
     const policy = createPolicy({ settings, dns: this.dns });
     this.listeners = new ListenerSet({
-      make: () => createSmtpd({ settings, hostname, cleanup: this.cleanup, spool: this.spool, log: this.log, home: this.home, policy }),
+      make: () => createSmtpd({ settings, hostname, cleanup: this.cleanup, spool: this.spool, log: this.log, home: this.home, policy, onEtrn: (d) => void this.qmgr.flush({ recipient: `@${d}` }).catch((e: Error) => this.log.info(null, `ETRN ${d}: ${e.message}`)) }),
       log: (text) => this.log.info(null, text),
     });
 
@@ -193,8 +194,8 @@ export class MailEngine implements Engine {
   whenIdle(): Promise<void> { this.ready(); return this.qmgr.whenIdle(); }
 
   /** Through cleanup like any other message, so DSNs and submissions get the same checks. */
-  private async enqueue(envelope: Envelope, message: Buffer, client: ClientInfo, lineEndings: 'crlf-strict' | 'lf'): Promise<QueueEntry> {
-    const entry = await this.cleanup.accept(envelope, client, Readable.from([message]), { lineEndings });
+  private async enqueue(envelope: Envelope, message: Buffer, client: ClientInfo, lineEndings: 'crlf-strict' | 'lf', authWarnings?: string[]): Promise<QueueEntry> {
+    const entry = await this.cleanup.accept(envelope, client, Readable.from([message]), { lineEndings, authWarnings });
     this.log.fromLine(entry);
     return entry;
   }
@@ -218,6 +219,7 @@ export class MailEngine implements Engine {
   }
 
   async listQueue(selector?: QueueSelector): Promise<QueueEntry[]> { this.ready(); return this.qmgr.list(selector); }
+  async listQueuePage(q?: import('./queue-view.ts').QueuePageQuery) { this.ready(); return (await import('./queue-view.ts')).queuePage(this.qmgr.list(), q, this.clock.now()); }
 
   async getMessage(id: QueueId): Promise<MessageDetail | null> {
     this.ready();
@@ -236,12 +238,15 @@ export class MailEngine implements Engine {
   async requeue(s: QueueSelector): Promise<ActionResult> { this.ready(); return this.qmgr.requeue(s); }
   async moveToGroup(s: QueueSelector, group: string): Promise<ActionResult> { this.ready(); return this.qmgr.moveToGroup(s, group); }
 
-  /** The sendmail CLI's way in: 'lf' line endings unless the message already has CRs. */
+  /**
+   * The sendmail CLI's way in. Always 'lf': it accepts CRLF too and normalises a
+   * script's mix of CRLF headers and LF body, which strict mode would refuse; the
+   * smuggling checks matter for SMTP peers, not for a local user's own pipe.
+   */
   async submit(request: SubmitRequest): Promise<{ id: QueueId }> {
     this.ready();
     const message = Buffer.from(request.messageBase64, 'base64');
-    const lineEndings = message.includes(0x0d) ? 'crlf-strict' : 'lf';
-    const entry = await this.enqueue(request.envelope, message, CLI_CLIENT, lineEndings);
+    const entry = await this.enqueue(request.envelope, message, CLI_CLIENT, 'lf', request.authWarnings);
     return { id: entry.id };
   }
 
@@ -266,7 +271,17 @@ export class MailEngine implements Engine {
    * Validate, rebind listeners if `listen` changed, write config.json atomically,
    * then swap; on any error nothing changes (the old listeners stay open).
    */
-  async updateSettings(patch: SettingsPatch): Promise<SettingsUpdate> {
+  /**
+   * Updates run one at a time: each merges its patch into the settings the previous
+   * one left, so two overlapping saves (a form and a certificate import) both land.
+   */
+  updateSettings(patch: SettingsPatch): Promise<SettingsUpdate> {
+    const run = this.settingsChain.then(() => this.applySettingsUpdate(patch));
+    this.settingsChain = run.then(() => undefined, () => undefined);
+    return run;
+  }
+
+  private async applySettingsUpdate(patch: SettingsPatch): Promise<SettingsUpdate> {
     const validated = applyPatch(this.settings, patch);
     if (!validated.ok) return validated;
     // Routing problems (alias loops, relative .forward paths, missing programs) are

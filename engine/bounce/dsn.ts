@@ -1,13 +1,14 @@
 // Builds delivery status notifications (RFC 3464 inside RFC 6522 multipart/report)
-// for failed and delayed recipients, and answers who should get one. Owns the
+// for failed, delayed and successfully delivered/relayed recipients, and answers
+// who should get one. Owns the
 // wording and layout of the report; never queues, sends or reads the spool: qmgr
 // hands in the stored message and puts the result back through cleanup.
 import type { DsnNotify, Envelope, QueueEntry, RecipientState } from '../contracts.ts';
 import { durationMs } from '../config/schema.ts';
-import { deliveryStatus, humanText, type DsnKind, type ReportInput } from './report.ts';
+import { deliveryStatus, humanText, type DsnKind, type ReportedRecipient, type ReportInput } from './report.ts';
 import { has8bit, headerBlock, humanDuration, idStamp, isPlain7bit, quotedPrintable, rfc5322Date } from './encode.ts';
 
-export type { DsnKind } from './report.ts';
+export type { DsnKind, ReportedRecipient, SuccessAction } from './report.ts';
 
 /**
  * Largest original returned whole. Bigger messages come back as headers only, like
@@ -18,8 +19,11 @@ export const MAX_RETURNED_BODY = 1024 * 1024;
 
 export interface DsnParams {
   entry: QueueEntry;
-  /** Recipients to report: bounced ones for 'failure', still-pending ones for 'delay'. */
-  recipients: RecipientState[];
+  /**
+   * Recipients to report: bounced ones for 'failure', still-pending ones for 'delay',
+   * delivered or relayed ones (with their `action`) for 'success'.
+   */
+  recipients: ReportedRecipient[];
   kind: DsnKind;
   /** Our host name: Reporting-MTA and MAILER-DAEMON@. */
   reportingMta: string;
@@ -38,17 +42,24 @@ export interface DsnParams {
 
 export interface Dsn { envelope: Envelope; message: Buffer }
 
+const WANTED: Record<DsnKind, DsnNotify> = { failure: 'FAILURE', delay: 'DELAY', success: 'SUCCESS' };
+
 /**
  * Which recipients a report of this kind may mention (RFC 3461 §4.1): failures unless
  * NOTIFY was given without FAILURE (NEVER included); delay warnings only when NOTIFY
- * includes DELAY or was not given at all.
+ * includes DELAY or was not given at all; success reports only when NOTIFY includes
+ * SUCCESS (the default, "FAILURE,DELAY", asks for none).
  */
-export function dsnRecipients(kind: DsnKind, recipients: RecipientState[]): RecipientState[] {
-  const wanted: DsnNotify = kind === 'failure' ? 'FAILURE' : 'DELAY';
+export function dsnRecipients<R extends RecipientState>(kind: DsnKind, recipients: R[]): R[] {
+  const wanted = WANTED[kind];
+  if (kind === 'success') return recipients.filter((r) => r.notify?.includes(wanted) === true);
   return recipients.filter((r) => !r.notify || r.notify.length === 0 || r.notify.includes(wanted));
 }
 
-/** Should qmgr build a report to the envelope sender? Never for <> (RFC 5321 §4.5.5). */
+/**
+ * Should qmgr build a report of this kind to the envelope sender? Never for <> (RFC
+ * 5321 §4.5.5): not a failure report and not a success report either.
+ */
 export function shouldBounce(entry: QueueEntry, kind: DsnKind, recipients: RecipientState[]): boolean {
   return entry.sender !== '' && dsnRecipients(kind, recipients).length > 0;
 }
@@ -76,6 +87,7 @@ function qualify(address: string, host: string): string {
 
 function subjectOf(p: DsnParams, warnMs: number): string {
   if (p.to !== undefined) return 'Postmaster notify: see transcript for details';
+  if (p.kind === 'success') return 'Successful Mail Delivery Report'; // Sendmail's subject for a DSN success
   return p.kind === 'failure'
     ? 'Returned mail: see transcript for details'
     : `Warning: could not send message for past ${humanDuration(warnMs)}`;
@@ -96,6 +108,9 @@ function pickBoundary(p: DsnParams, content: Buffer[]): string {
  * Throws when there is nobody to report to; check shouldBounce/shouldDoubleBounce first.
  */
 export function buildDsn(p: DsnParams): Dsn {
+  if (p.kind === 'success' && p.to !== undefined) {
+    throw new Error(`no success DSN for ${p.entry.id} to ${p.to}: only the envelope sender asked for one`);
+  }
   if (p.to === undefined && p.entry.sender === '') {
     throw new Error(`no DSN for ${p.entry.id}: its sender is <> (RFC 5321 §4.5.5); pass "to" for a double bounce`);
   }
@@ -121,7 +136,8 @@ export function buildDsn(p: DsnParams): Dsn {
   const status = Buffer.from(`Content-Type: message/delivery-status\r\nContent-Description: Delivery report\r\n\r\n${deliveryStatus(input)}`);
 
   // Part 3: RFC 3461 §4.3: RET applies to failure reports; a warning carries headers only,
-  // since the message is still queued and the sender need not resend it.
+  // since the message is still queued and the sender need not resend it, and so does a
+  // success report: the recipient has the message, the sender only needs to know which.
   const whole = p.kind === 'failure' && p.entry.ret !== 'HDRS' && p.original.length <= MAX_RETURNED_BODY;
   let returned = whole ? p.original : headerBlock(p.original);
   if (returned.length > 0 && !returned.subarray(-2).equals(Buffer.from('\r\n'))) {

@@ -1,15 +1,23 @@
-// The two generated parts of a DSN: the human-readable explanation (worded like
+// The two generated parts of a DSN (failure, delay or success): the human-readable explanation (worded like
 // Sendmail's, which people and old scripts recognise) and the machine-readable
 // message/delivery-status body (RFC 3464 §2). Pure text builders: no I/O, no
 // decisions about whom to notify (dsn.ts makes those).
 import type { QueueEntry, RecipientState } from '../contracts.ts';
 import { asciiLine, foldField, humanDuration, rfc5322Date, xtextDecode } from './encode.ts';
 
-export type DsnKind = 'failure' | 'delay';
+export type DsnKind = 'failure' | 'delay' | 'success';
+
+/**
+ * A recipient in a success report says how it succeeded (RFC 3464 §2.3.3):
+ * 'delivered' into a mailbox (the default), or 'relayed' to a next hop that does
+ * not speak DSN (RFC 3461 §6.2.6.1). Failure and delay reports ignore it.
+ */
+export type SuccessAction = 'delivered' | 'relayed';
+export type ReportedRecipient = RecipientState & { action?: SuccessAction };
 
 export interface ReportInput {
   entry: QueueEntry;
-  recipients: RecipientState[];
+  recipients: ReportedRecipient[];
   kind: DsnKind;
   reportingMta: string;
   now: number;
@@ -26,7 +34,9 @@ export function describeClient(entry: QueueEntry): string {
 }
 
 /** The reply text shown for a recipient; a fallback keeps the report readable when none was kept. */
-function reasonOf(r: RecipientState, kind: DsnKind): string {
+function reasonOf(r: ReportedRecipient, kind: DsnKind): string {
+  // Sendmail's wording, which people and scripts recognise in return receipts.
+  if (kind === 'success') return r.action === 'relayed' ? 'relayed to non-DSN-aware mailer' : 'successfully delivered to mailbox';
   if (r.lastReply && r.lastReply.trim()) return r.lastReply.replace(/\r?\n/g, ' ').trim();
   return kind === 'failure' ? `${statusOf(r, kind)} Delivery failed` : `${statusOf(r, kind)} Delivery delayed`;
 }
@@ -34,7 +44,7 @@ function reasonOf(r: RecipientState, kind: DsnKind): string {
 /** RFC 3463 status; the generic x.0.0 codes when the transport left none. */
 function statusOf(r: RecipientState, kind: DsnKind): string {
   const s = r.dsnStatus ?? '';
-  const wantClass = kind === 'failure' ? '5' : '4';
+  const wantClass = kind === 'failure' ? '5' : kind === 'success' ? '2' : '4';
   if (/^[245]\.\d{1,3}\.\d{1,3}$/.test(s) && s[0] === wantClass) return s;
   // A 4.x.x status on a failure means the queue lifetime ran out (RFC 3463 §3.5: 4.4.7 → 5.4.7).
   if (kind === 'failure' && /^4\.\d{1,3}\.\d{1,3}$/.test(s)) return s === '4.4.7' ? '5.4.7' : `5${s.slice(1)}`;
@@ -63,10 +73,14 @@ export function humanText(input: ReportInput): string {
   lines.push(`from ${describeClient(entry)}`, '');
   lines.push(kind === 'failure'
     ? '   ----- The following addresses had permanent fatal errors -----'
-    : '   ----- The following addresses had transient non-fatal errors -----');
+    : kind === 'success'
+      ? '   ----- The following addresses had successful delivery notifications -----'
+      : '   ----- The following addresses had transient non-fatal errors -----');
   for (const r of recipients) {
-    lines.push(`<${r.address}>`, `    (reason: ${reasonOf(r, kind)})`);
+    lines.push(`<${r.address}>`, kind === 'success' ? `    (${reasonOf(r, kind)})` : `    (reason: ${reasonOf(r, kind)})`);
   }
+  // A success report has no transcript: the last one kept may be an earlier failed attempt's.
+  if (kind === 'success') return lines.join('\r\n') + '\r\n';
   const transcript = (entry.transcript ?? []).map((l) => l.replace(/[\r\n]+/g, ' '));
   if (transcript.length > 0 || kind === 'delay') {
     lines.push('', '   ----- Transcript of session follows -----');
@@ -99,6 +113,12 @@ function diagnosticCode(reply: string): string {
   return /^\d{3}([ -]|$)/.test(text) ? `smtp; ${text}` : `X-Mailstop; ${text}`;
 }
 
+/** RFC 3464 §2.3.3 action-value for one recipient of this kind of report. */
+function actionOf(r: ReportedRecipient, kind: DsnKind): string {
+  if (kind === 'success') return r.action ?? 'delivered';
+  return kind === 'failure' ? 'failed' : 'delayed';
+}
+
 /** The message/delivery-status body (RFC 3464 §2.1): per-message fields, then one block per recipient. */
 export function deliveryStatus(input: ReportInput): string {
   const { entry, recipients, kind, now } = input;
@@ -119,7 +139,7 @@ export function deliveryStatus(input: ReportInput): string {
       if (orig) b.push(foldField('Original-Recipient', orig));
     }
     b.push(foldField('Final-Recipient', typedAddress(r.address)));
-    b.push(`Action: ${kind === 'failure' ? 'failed' : 'delayed'}`);
+    b.push(`Action: ${actionOf(r, kind)}`);
     b.push(`Status: ${statusOf(r, kind)}`);
     if (r.remoteMta) b.push(foldField('Remote-MTA', `dns; ${asciiLine(r.remoteMta)}`));
     if (r.lastReply && r.lastReply.trim()) b.push(foldField('Diagnostic-Code', diagnosticCode(r.lastReply)));

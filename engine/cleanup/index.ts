@@ -29,6 +29,12 @@ export interface CleanupDeps {
 
 export interface AcceptOptions {
   lineEndings: LineEndings;
+  /**
+   * Sendmail's X-Authentication-Warning texts ("alice set sender to x@y using -f"),
+   * added as `X-Authentication-Warning: <hostname>: <text>` only when smtp.privacy
+   * has authwarnings (or goaway). The caller decides which cases apply.
+   */
+  authWarnings?: readonly string[];
 }
 
 export interface Cleanup {
@@ -49,6 +55,13 @@ const WRITE_BATCH = 64 * 1024;
 /** Local submission gets Message-ID/Date/From added when missing (RFC 6409 §8). */
 function isLocalSubmission(client: ClientInfo, opts: AcceptOptions): boolean {
   return opts.lineEndings === 'lf' || client.daemon === 'cli' || client.daemon === 'submission';
+}
+
+/** The X-Authentication-Warning: fields to add (none unless authwarnings/goaway is set). */
+function authWarningHeaders(warnings: readonly string[] | undefined, settings: Settings): string {
+  const privacy = settings.smtp.privacy;
+  if (!warnings?.length || !(privacy.includes('authwarnings') || privacy.includes('goaway'))) return '';
+  return warnings.map((w) => `X-Authentication-Warning: ${settings.hostname}: ${w}\r\n`).join('');
 }
 
 export function createCleanup(deps: CleanupDeps): Cleanup {
@@ -79,7 +92,8 @@ export function createCleanup(deps: CleanupDeps): Cleanup {
           if (!headers.has('date')) added.push(`Date: ${rfc5322Date(arrivalTime)}\r\n`);
           if (!headers.has('from')) added.push(`From: ${fromFor(sender, settings.hostname)}\r\n`);
         }
-        const received = receivedHeader({ client, envelope, id: writer.id, hostname: settings.hostname, now: arrivalTime });
+        const received = receivedHeader({ client, envelope, id: writer.id, hostname: settings.hostname, now: arrivalTime })
+          + authWarningHeaders(opts.authWarnings, settings);
         // latin1 keeps every byte of 8-bit headers as it was; only addresses change.
         const original = Buffer.from(rewriteHeaders(headers.toBuffer().toString('latin1'), settings), 'latin1');
         return Buffer.concat([Buffer.from(received), original, Buffer.from(added.join(''))]);

@@ -8,6 +8,8 @@ export const EX_USAGE = 64;
 export const EX_DATAERR = 65;
 /** An input (queue id, file) did not exist. */
 export const EX_NOINPUT = 66;
+/** Permission denied (smtp.privacy restrictmailq / restrictqrun). */
+export const EX_NOPERM = 77;
 /** An address does not resolve (sendmail -bv). */
 export const EX_NOUSER = 67;
 /** A service (the running engine) is unavailable. */

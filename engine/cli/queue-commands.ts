@@ -13,6 +13,7 @@ import { findEngine } from './engine-link.ts';
 import { EX_NOINPUT, EX_OK, UsageError } from './exit-codes.ts';
 import { err, out, type CliIo } from './io.ts';
 import { spoolDir } from './paths.ts';
+import { refuseQueueCommand } from './restrict.ts';
 
 /** The queue, from the engine when it runs, else from the spool files. */
 export async function readQueue(home: string): Promise<{ entries: QueueEntry[]; running: boolean }> {
@@ -39,6 +40,8 @@ function asStopped(e: QueueEntry): QueueEntry {
 }
 
 export async function printQueue(home: string, io: CliIo, json: boolean): Promise<number> {
+  const refused = await refuseQueueCommand(home, 'restrictmailq', io);
+  if (refused !== null) return refused;
   const read = await readQueue(home);
   // Both layouts tell the same story: a stopped engine delivers nothing.
   const entries = read.running ? read.entries : read.entries.map(asStopped);
@@ -112,6 +115,8 @@ export const flushCommand: Command = {
       sender: { type: 'string' }, force: { type: 'boolean' },
     }, this, ctx);
     if (!p) return EX_OK;
+    const refused = await refuseQueueCommand(p.home, 'restrictqrun', ctx.io);
+    if (refused !== null) return refused;
     const ids = [...strs(p.flags, 'id'), ...p.positional];
     const options: FlushOptions = {
       ...(ids.length ? { ids } : {}),

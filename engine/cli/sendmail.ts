@@ -13,9 +13,24 @@ import { err, out, readAll, resolveHome, type CliIo } from './io.ts';
 import { printQueue, runFlush } from './queue-commands.ts';
 import { parseSendmailArgs, SENDMAIL_USAGE, type SendmailRequest } from './sendmail-args.ts';
 import { addFromIfMissing, endAtLoneDot, headerRecipients, qualify, removeBcc, uniqueAddresses } from './sendmail-message.ts';
+import { refuseQueueCommand } from './restrict.ts';
 import { runServe } from './serve.ts';
 import { smtpOnStdio } from './sendmail-bs.ts';
 import { localUser, submitMessage } from './submit.ts';
+
+/** Sendmail's default trusted users (class t): they may set any sender without a warning. */
+const TRUSTED_USERS = new Set(['root', 'daemon', 'uucp']);
+
+/**
+ * Sendmail's authwarnings case for the command line: an untrusted user set the
+ * envelope sender with -f/-r to someone other than themselves. Pure, for tests.
+ */
+export function senderWarnings(req: SendmailRequest, user: string, hostname: string): string[] {
+  if (req.sender === undefined || TRUSTED_USERS.has(user)) return [];
+  const own = [user, `${user}@${hostname}`].map((a) => a.toLowerCase());
+  if (own.includes(req.sender.toLowerCase())) return [];
+  return [`${user} set sender to ${req.sender || '<>'} using -f`];
+}
 
 /** The envelope and stored bytes for a message read on stdin (pure, for tests). */
 export function prepareMessage(req: SendmailRequest, input: Buffer, user: string, hostname: string): { envelope: Envelope; message: Buffer } {
@@ -45,9 +60,10 @@ async function deliver(req: SendmailRequest, home: string, io: CliIo): Promise<n
   try {
     hostname = (await loadSettings(home)).hostname;
   } catch { /* a broken config.json must not stop mail from being queued; submit says why */ }
-  const { envelope, message } = prepareMessage(req, input, localUser(io.env), hostname);
+  const user = localUser(io.env);
+  const { envelope, message } = prepareMessage(req, input, user, hostname);
   try {
-    const r = await submitMessage(home, envelope, message, io.env);
+    const r = await submitMessage(home, envelope, message, io.env, senderWarnings(req, user, hostname));
     if (r.warning) err(io, `warning: ${r.warning}`);
     if (req.verbose) {
       out(io, r.via === 'engine'
@@ -67,6 +83,8 @@ async function deliver(req: SendmailRequest, home: string, io: CliIo): Promise<n
 }
 
 async function flush(req: SendmailRequest, home: string, io: CliIo): Promise<number> {
+  const refused = await refuseQueueCommand(home, 'restrictqrun', io);
+  if (refused !== null) return refused;
   const api = await findEngine(home);
   if (!api) {
     err(io, notRunningMessage(home));

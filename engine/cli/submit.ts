@@ -26,21 +26,22 @@ export function localUser(env: NodeJS.ProcessEnv): string {
   }
 }
 
-export async function submitMessage(home: string, envelope: Envelope, message: Buffer, env: NodeJS.ProcessEnv): Promise<Submitted> {
+/** authWarnings: X-Authentication-Warning texts (untrusted -f); cleanup adds them only with authwarnings. */
+export async function submitMessage(home: string, envelope: Envelope, message: Buffer, env: NodeJS.ProcessEnv, authWarnings: string[] = []): Promise<Submitted> {
   const engine = await findEngine(home, { waitIfStarting: true });
   if (engine) {
     try {
-      const { id } = await engine.submit({ envelope, messageBase64: message.toString('base64') });
+      const { id } = await engine.submit({ envelope, messageBase64: message.toString('base64'), ...(authWarnings.length ? { authWarnings } : {}) });
       return { id, via: 'engine' };
     } finally {
       engine.close();
     }
   }
-  return submitToSpool(home, envelope, message, env);
+  return submitToSpool(home, envelope, message, env, authWarnings);
 }
 
 /** Writes the message into `<home>/spool` in-process. Resolves only once it is committed on disk. */
-export async function submitToSpool(home: string, envelope: Envelope, message: Buffer, env: NodeJS.ProcessEnv): Promise<Submitted> {
+export async function submitToSpool(home: string, envelope: Envelope, message: Buffer, env: NodeJS.ProcessEnv, authWarnings: string[] = []): Promise<Submitted> {
   let settings: Settings;
   let warning: string | undefined;
   try {
@@ -55,6 +56,6 @@ export async function submitToSpool(home: string, envelope: Envelope, message: B
   await fs.mkdir(dir, { recursive: true });
   const cleanup = createCleanup({ spool: createSpool(dir), settings: () => settings, onQueued: () => {} });
   const client: ClientInfo = { address: '', protocol: 'local', daemon: 'cli', user: localUser(env) };
-  const entry = await cleanup.accept(envelope, client, Readable.from([message]), { lineEndings: 'lf' });
+  const entry = await cleanup.accept(envelope, client, Readable.from([message]), { lineEndings: 'lf', authWarnings });
   return { id: entry.id, via: 'spool', warning };
 }

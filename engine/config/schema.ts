@@ -74,7 +74,7 @@ export const SettingsSchema = z.strictObject({
   }).prefault({}),
   domains: z.strictObject({
     local: z.array(hostname).default([]),
-    /** Networks (CIDR or IP) and domains whose clients may relay. */
+    /** Networks (CIDR or IP) whose clients may relay, and domains we relay mail to (relay-domains). */
     relay: z.array(z.string()).default([]),
   }).prefault({}),
   aliases: z.record(z.string(), z.array(z.string())).default({ postmaster: ['root'] }),

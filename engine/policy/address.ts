@@ -4,7 +4,6 @@
 // check_rcpt and Postfix's reject_unauth_destination refuse these for strangers
 // because "user%victim.example@ourdomain" becomes relaying after a rewrite.
 // Pure functions; never does I/O.
-import { isIPv6 } from 'node:net';
 
 export interface ParsedRecipient {
   /** Local part as given (quotes removed). */
@@ -55,9 +54,4 @@ function routingFor(p: ParsedRecipient, routing: ParsedRecipient['routing']): Pa
 export function inDomain(domain: string, parent: string): boolean {
   const p = parent.toLowerCase().replace(/^\./, '').replace(/\.$/, '');
   return domain === p || domain.endsWith('.' + p);
-}
-
-/** "[192.0.2.1]" or "[IPv6:2001:db8::1]" (RFC 5321 §4.1.3), to recognise our own address literal. */
-export function addressLiteral(ip: string): string {
-  return isIPv6(ip) ? `[IPv6:${ip}]` : `[${ip}]`;
 }

@@ -2,6 +2,7 @@
 // first about this server. Pure: it judges settings, the listeners and facts the
 // caller gathered (certificate check, relay probe, smart host probe, DNSBL zone
 // probes); engine/security-api.ts gathers them. Never does I/O.
+import { isIP } from 'node:net';
 import type { EngineStatus } from '../api.ts';
 import type { Settings } from '../config/schema.ts';
 import { compileAccessMap } from './access-map.ts';
@@ -35,6 +36,21 @@ function tooWide(entry: string): boolean {
   return ip.includes(':') ? Number(prefix) < 16 : Number(prefix) < 8;
 }
 
+/**
+ * Who may relay, in words. Network/IP entries of domains.relay are client networks;
+ * domain entries are Sendmail relay-domains: mail *to* them is relayed for anyone
+ * (we are their backup MX or gateway), and clients in them may relay.
+ */
+export function relaySummary(relay: readonly string[]): string {
+  const networks = relay.filter((e) => isIP(e.split('/')[0].trim()) !== 0);
+  const domains = relay.filter((e) => e.trim() !== '' && isIP(e.split('/')[0].trim()) === 0);
+  const who = ['the local machine', 'authenticated users'];
+  if (networks.length) who.push(`${networks.length} client network(s)`);
+  let text = `relaying only for ${who.slice(0, -1).join(', ')} and ${who[who.length - 1]}`;
+  if (domains.length) text += `, and for anyone to the relay domain(s) ${domains.join(', ')} and their subdomains`;
+  return text;
+}
+
 export function healthCheck(settings: Settings, status: Pick<EngineStatus, 'listeners'>, facts: HealthFacts = {}): HealthItem[] {
   const items: HealthItem[] = [];
   const publicPorts = status.listeners.filter((l) => l.name !== 'console' && !isLoopback(l.address));
@@ -51,8 +67,7 @@ export function healthCheck(settings: Settings, status: Pick<EngineStatus, 'list
     items.push({ level: exposed ? 'error' : 'warn', item: 'open-relay', field: 'domains.relay',
       detail: `relay networks cover much of the internet: ${wide.join(', ')}` });
   } else {
-    items.push({ level: 'ok', item: 'open-relay',
-      detail: `relaying only for the local machine, authenticated users${settings.domains.relay.length ? ` and ${settings.domains.relay.length} relay network(s)/domain(s)` : ''}` });
+    items.push({ level: 'ok', item: 'open-relay', detail: relaySummary(settings.domains.relay) });
   }
 
   // --- certificate ------------------------------------------------------------

@@ -10,7 +10,8 @@
 import type { Settings } from '../config/schema.ts';
 import type { Dns } from '../dns/resolver.ts';
 import type { PolicySession, SmtpPolicy, Verdict } from './types.ts';
-import { addressLiteral, parseRecipient, type ParsedRecipient } from './address.ts';
+import { parseRecipient, type ParsedRecipient } from './address.ts';
+import { isOurDomain, type InterfaceTable } from '../resolve/our-domains.ts';
 import { compileRelayNetworks, isLocalMachine, type RelayNetworks } from './networks.ts';
 import { checkClient, checkSender, connectRelays, delayed, delayedChecks, recipientAccess, recipientGetsChecks } from './restrictions.ts';
 
@@ -18,6 +19,8 @@ export interface PolicyDeps {
   settings: () => Settings;
   /** For the DNS block lists; without it no list is asked. */
   dns?: Dns;
+  /** This machine's interface addresses (tests play a host with a public address); default os.networkInterfaces. */
+  interfaces?: InterfaceTable;
 }
 
 /** What every check may look at, computed once per question. */
@@ -25,6 +28,7 @@ export interface CheckContext {
   settings: Settings;
   relayNetworks: RelayNetworks;
   dns?: Dns;
+  interfaces?: InterfaceTable;
 }
 
 export type Check<A> = (session: PolicySession, arg: A, ctx: CheckContext) => Verdict | Promise<Verdict>;
@@ -54,12 +58,15 @@ export function mayRelay(session: PolicySession, ctx: CheckContext): boolean {
   return isRelayClient(session, ctx) || connectRelays(ctx.settings, session.client);
 }
 
-/** Is this domain one we receive mail for (Sendmail's class w)? */
-export function isLocalDomain(domain: string, session: PolicySession, settings: Settings): boolean {
+/**
+ * Is this domain one we receive mail for (Sendmail's class w)? The very function
+ * resolve asks (engine/resolve/our-domains.ts): accepting a domain here that
+ * resolve then sends out by SMTP would loop mail back to us. Our address literals
+ * are all of ours, not just the one this client connected to.
+ */
+export function isLocalDomain(domain: string, _session: PolicySession, settings: Settings, interfaces?: InterfaceTable): boolean {
   if (domain === '') return true; // the bare postmaster (RFC 5321 §4.1.1.3)
-  if (domain === settings.hostname.toLowerCase() || domain === 'localhost') return true;
-  if (domain.startsWith('[')) return domain === addressLiteral(session.localAddress).toLowerCase();
-  return settings.domains.local.some((d) => d.toLowerCase().replace(/\.$/, '') === domain);
+  return isOurDomain(domain, settings, interfaces);
 }
 
 // --- RCPT TO checks, in order -------------------------------------------------
@@ -79,11 +86,16 @@ export const rejectRoutingSyntax: Check<RcptArg> = (_session, { raw, parsed }) =
   parsed?.routing ? reject(550, '5.7.1', `<${raw}>... Relaying denied (${parsed.routing} not allowed)`) : CONTINUE;
 
 export const permitLocalDomain: Check<RcptArg> = (session, { parsed }, ctx) =>
-  parsed && isLocalDomain(parsed.domain, session, ctx.settings) ? { action: 'ok' } : CONTINUE;
+  parsed && isLocalDomain(parsed.domain, session, ctx.settings, ctx.interfaces) ? { action: 'ok' } : CONTINUE;
 
-/** `To:domain RELAY`: a domain we relay to for anyone (backup MX, a partner's gateway). */
+/**
+ * A domain we relay to for anyone (we are its backup MX or gateway): `To:domain
+ * RELAY` in the access map, or a domain entry of `domains.relay` — Sendmail's
+ * relay-domains lets mail *to* those domains (and their subdomains) through as
+ * well as mail from clients in them. Routing syntax was refused just before.
+ */
 export const permitRelayDomain: Check<RcptArg> = (_session, { raw, parsed }, ctx) =>
-  parsed && recipientAccess(ctx.settings, raw).relayTo ? { action: 'relay' } : CONTINUE;
+  parsed && (ctx.relayNetworks.relaysTo(parsed.domain) || recipientAccess(ctx.settings, raw).relayTo) ? { action: 'relay' } : CONTINUE;
 
 export const rejectUnauthDestination: Check<RcptArg> = (_session, { raw }) =>
   reject(550, '5.7.1', `<${raw}>... Relaying denied`);
@@ -137,7 +149,7 @@ export function createPolicy(deps: PolicyDeps): SmtpPolicy {
       relayKey = key;
       relayNetworks = compileRelayNetworks(settings.domains.relay);
     }
-    return { settings, relayNetworks, ...(deps.dns ? { dns: deps.dns } : {}) };
+    return { settings, relayNetworks, ...(deps.dns ? { dns: deps.dns } : {}), ...(deps.interfaces ? { interfaces: deps.interfaces } : {}) };
   };
   const strip = (a: string) => (a.startsWith('<') && a.endsWith('>') ? a.slice(1, -1) : a);
 
@@ -149,5 +161,6 @@ export function createPolicy(deps: PolicyDeps): SmtpPolicy {
       const raw = strip(recipient.trim());
       return rcptVerdict(session, { raw, parsed: parseRecipient(raw) }, context());
     },
+    mayRelay: async (session) => mayRelay(session, context()),
   };
 }

@@ -25,12 +25,19 @@ function bare(ip: string): string {
 export interface RelayNetworks {
   /** Does this client's address or known host name match an entry of domains.relay? */
   matches(client: ClientInfo): boolean;
+  /**
+   * Is this recipient domain (lower-case) one of the domain entries or below one?
+   * Mail to it is relayed for anyone (Sendmail relay-domains: we are its backup MX
+   * or gateway). Address literals never match: entries are names or networks.
+   */
+  relaysTo(domain: string): boolean;
 }
 
 /**
  * Compile `domains.relay`: "192.168.0.0/24" and "2001:db8::/32" are networks,
- * "10.0.0.5" an address, anything else a domain matched against the client's host
- * name (that domain and its subdomains). Entries that are neither are ignored here;
+ * "10.0.0.5" an address (clients that may relay); anything else a domain: clients
+ * whose host name is in it may relay, and mail to it (and its subdomains) is relayed
+ * for anyone (`relaysTo`). Entries that are neither are ignored here;
  * the settings schema is where bad entries get reported.
  */
 export function compileRelayNetworks(entries: readonly string[]): RelayNetworks {
@@ -49,7 +56,7 @@ export function compileRelayNetworks(entries: readonly string[]): RelayNetworks 
     } else if (isIP(entry)) {
       list.addAddress(entry, isIP(entry) === 4 ? 'ipv4' : 'ipv6');
     } else if (entry) {
-      domains.push(entry.toLowerCase());
+      domains.push(entry.toLowerCase().replace(/^\./, '').replace(/\.$/, ''));
     }
   }
   return {
@@ -59,6 +66,10 @@ export function compileRelayNetworks(entries: readonly string[]): RelayNetworks 
       if (family && list.check(ip, family === 4 ? 'ipv4' : 'ipv6')) return true;
       const host = client.hostname?.toLowerCase().replace(/\.$/, '');
       return !!host && domains.some((d) => inDomain(host, d));
+    },
+    relaysTo(domain) {
+      const d = domain.toLowerCase().replace(/\.$/, '');
+      return d !== '' && !d.startsWith('[') && domains.some((p) => inDomain(d, p));
     },
   };
 }

@@ -41,6 +41,9 @@ export interface RelayTestResult {
 const replyOf = (v: Verdict, okText: string) =>
   v.action === 'reject' || v.action === 'tempfail' ? `${v.code} ${v.enhanced} ${v.text}` : okText;
 
+const greeting = (v: Verdict): Verdict =>
+  v.action === 'reject' ? { ...v, code: 554, enhanced: '5.7.1' } : v.action === 'tempfail' ? { ...v, code: 421, enhanced: '4.7.1' } : v;
+
 export async function testRelay(settings: Settings, req: RelayTestRequest, dns?: Dns): Promise<RelayTestResult> {
   if (!isIP(req.client)) throw new Error(`client: "${req.client}" is not an IP address`);
   const policy = createPolicy({ settings: () => settings, ...(dns ? { dns } : {}) });
@@ -59,7 +62,8 @@ export async function testRelay(settings: Settings, req: RelayTestRequest, dns?:
   const refused = (v: Verdict) => v.action === 'reject' || v.action === 'tempfail';
 
   const connect = await policy.onConnect(session);
-  if (refused(connect)) return { accepted: false, relayed: false, local, reply: replyOf(connect, ''), stage: 'connect' };
+  // What smtpd sends instead of the greeting: only 554 or 421 are allowed there (RFC 5321 §3.1).
+  if (refused(connect)) return { accepted: false, relayed: false, local, reply: replyOf(greeting(connect), ''), stage: 'connect' };
   const sender = req.sender ?? '';
   const mail = await policy.onMailFrom({ ...session, sender }, sender);
   if (refused(mail)) return { accepted: false, relayed: false, local, reply: replyOf(mail, ''), stage: 'mail' };

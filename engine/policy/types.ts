@@ -32,4 +32,6 @@ export interface SmtpPolicy {
   onMailFrom(session: PolicySession, sender: string): Promise<Verdict>;
   /** Relay control lives here: a recipient outside our domains needs a relay right. */
   onRcptTo(session: PolicySession, recipient: string): Promise<Verdict>;
+  /** May this client relay (local machine, relay networks, AUTH, `Connect:` RELAY)? Asked for ETRN. */
+  mayRelay?(session: PolicySession): Promise<boolean>;
 }

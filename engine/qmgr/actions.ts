@@ -18,11 +18,16 @@ export const RETURNED_REPLY = 'Message returned to sender by the mail administra
 export const GROUP_RE = /^[a-z0-9][a-z0-9_-]{0,31}$/;
 
 async function each(store: EntryStore, sel: QueueSelector, fn: (id: QueueId) => Promise<boolean>): Promise<ActionResult> {
+  return eachOf(store, sel, select(store.values(), sel).map((e) => e.id), fn);
+}
+
+/** Act on exactly `ids` (chosen by the caller); `sel` only says which named ids are missing. */
+async function eachOf(store: EntryStore, sel: QueueSelector, ids: QueueId[], fn: (id: QueueId) => Promise<boolean>): Promise<ActionResult> {
   // Missing means "not in the queue when asked", not "gone after we acted".
   const missing = missingIds(sel, (id) => store.has(id));
   const changed: QueueId[] = [];
-  for (const e of select(store.values(), sel)) {
-    if (await fn(e.id)) changed.push(e.id);
+  for (const id of ids) {
+    if (await fn(id)) changed.push(id);
   }
   return { changed, missing };
 }
@@ -63,9 +68,13 @@ export function moveToGroup(store: EntryStore, sel: QueueSelector, group: string
   return change(store, sel, (e) => (e.group === group ? null : { ...e, group }));
 }
 
-/** Delete without notice (postsuper -d). */
-export function remove(deps: QmgrDeps, store: EntryStore, sel: QueueSelector): Promise<ActionResult> {
-  return each(store, sel, (id) => store.locked(id, async (entry) => {
+/**
+ * Delete without notice (postsuper -d). Acts on exactly `ids`, never re-selecting:
+ * the caller chose them and waited for their deliveries (Qmgr.exclusive), and a
+ * fresh selection could name a message that is being delivered right now.
+ */
+export function remove(deps: QmgrDeps, store: EntryStore, sel: QueueSelector, ids: QueueId[]): Promise<ActionResult> {
+  return eachOf(store, sel, ids, (id) => store.locked(id, async (entry) => {
     if (!entry) return false;
     await store.drop(id, 'deleted');
     deps.log.info(id, 'removed from the queue by the mail administrator');
@@ -73,9 +82,9 @@ export function remove(deps: QmgrDeps, store: EntryStore, sel: QueueSelector): P
   }));
 }
 
-/** Return to sender now with a DSN for every pending recipient, then remove. */
-export function bounceNow(deps: QmgrDeps, store: EntryStore, sel: QueueSelector): Promise<ActionResult> {
-  return each(store, sel, (id) => store.locked(id, async (entry) => {
+/** Return to sender now with a DSN for every pending recipient, then remove. Exactly `ids`, like remove(). */
+export function bounceNow(deps: QmgrDeps, store: EntryStore, sel: QueueSelector, ids: QueueId[]): Promise<ActionResult> {
+  return eachOf(store, sel, ids, (id) => store.locked(id, async (entry) => {
     if (!entry) return false;
     const recipients: RecipientState[] = entry.recipients.map((r) => (r.status === 'pending'
       ? { ...r, status: 'bounced', lastReply: RETURNED_REPLY, dsnStatus: '5.0.0' }

@@ -2,11 +2,13 @@
 // settled destinations are remembered per recipient (RecipientState.done) and a
 // recipient is settled once all of its destinations are; bounces are reported
 // per destination (before the entry is touched, so a crash repeats a report
-// rather than losing one), expiry and the delay warning applied, the slow-queue
+// rather than losing one), success reports (NOTIFY=SUCCESS) sent for what was
+// delivered here or relayed to a next hop without DSN, expiry and the delay warning applied, the slow-queue
 // rule checked, and the entry removed when nothing is pending. Everything under
 // the entry's lock.
 import { durationMs, type Settings } from '../config/schema.ts';
 import type { QueueEntry, QueueId, RecipientState } from '../contracts.ts';
+import type { ReportedRecipient } from '../bounce/dsn.ts';
 import type { AttemptReport, DestinationOutcome, RecipientOutcome } from './deliver.ts';
 import { EXPIRED_STATUS, expiredText, isExpired, needsWarning } from './expiry.ts';
 import { notify } from './notify.ts';
@@ -49,10 +51,25 @@ export function reportedRecipient(r: RecipientState, p: DestinationOutcome): Rec
   };
 }
 
+/**
+ * A success report line for a destination delivered in this attempt, or null when
+ * none is ours to send: handed to a DSN-aware next hop (it got the NOTIFY and reports
+ * itself, RFC 3461 §6.2.6.1), or discarded (nothing was delivered). Local transports
+ * put the message in a mailbox: 'delivered'; an SMTP hop without DSN: 'relayed'.
+ */
+export function successLine(r: RecipientState, p: DestinationOutcome): ReportedRecipient | null {
+  const transport = p.key.slice(0, p.key.indexOf(':'));
+  if (p.dsnPassedOn || transport === 'discard' || transport === 'error') return null;
+  const action = transport === 'smtp' ? 'relayed' as const : 'delivered' as const;
+  return { ...reportedRecipient(r, p), status: 'sent', action };
+}
+
 interface Folded {
   recipients: RecipientState[];
   /** DSN lines for what bounced in this attempt. */
   reports: RecipientState[];
+  /** Success report lines for what was delivered in this attempt (before NOTIFY filtering). */
+  successes: ReportedRecipient[];
   /** Per still-pending recipient, its destinations deferred this time (for an expiry report). */
   deferredParts: Map<number, DestinationOutcome[]>;
   sent: number;
@@ -68,6 +85,7 @@ interface Folded {
 export function foldOutcomes(before: RecipientState[], outcomes: RecipientOutcome[], bouncesReported: boolean): Folded {
   const recipients: RecipientState[] = before.map((r) => ({ ...r }));
   const reports: RecipientState[] = [];
+  const successes: ReportedRecipient[] = [];
   const deferredParts = new Map<number, DestinationOutcome[]>();
   let sent = 0;
   for (const o of outcomes) {
@@ -93,6 +111,8 @@ export function foldOutcomes(before: RecipientState[], outcomes: RecipientOutcom
           done.add(p.key);
           delivered = true;
           sent++;
+          const line = successLine(r, p);
+          if (line) successes.push(line);
         } else if (p.status === 'bounced' && bouncesReported) {
           done.add(p.key);
           reports.push(reportedRecipient(r, p));
@@ -110,7 +130,7 @@ export function foldOutcomes(before: RecipientState[], outcomes: RecipientOutcom
     }
     if (r.status === 'sent' && o.parts.length === 0) sent++;
   }
-  return { recipients, reports, deferredParts, sent };
+  return { recipients, reports, successes, deferredParts, sent };
 }
 
 export async function commitAttempt(deps: QmgrDeps, store: EntryStore, id: QueueId, report: AttemptReport): Promise<AttemptOutcome> {
@@ -148,6 +168,17 @@ export async function commitAttempt(deps: QmgrDeps, store: EntryStore, id: Queue
       }
       deps.log.info(id, `${expiredText(d)}: returned to sender`);
       pending = [];
+    }
+
+    // Before the failure report: should that one fail and the attempt be folded again,
+    // the delivered destinations stay settled and their receipt must not be lost.
+    // Best effort, like the delay warning: a receipt never re-delivers the mail.
+    if (folded.successes.length > 0) {
+      try {
+        await notify(deps, next, folded.successes, 'success');
+      } catch (err) {
+        deps.log.info(id, `success notification not queued: ${(err as Error).message}`);
+      }
     }
 
     if (bounced.length > 0) {

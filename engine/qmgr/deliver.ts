@@ -21,6 +21,8 @@ export interface DestinationOutcome {
   reply: string;
   dsnStatus: string;
   remoteMta?: string;
+  /** Sent to a next hop that offered DSN: NOTIFY went on, a success report is not ours (RFC 3461 §6.2.6.1). */
+  dsnPassedOn?: boolean;
 }
 
 /** The outcome of one recipient (by its index in entry.recipients). */
@@ -223,7 +225,8 @@ export async function attemptDelivery(deps: QmgrDeps, entry: QueueEntry, control
     matched.forEach((result, i) => {
       const d = dests[i];
       for (const index of owners[i]) {
-        addPart(index, { key: destinationKey(d), address: d.address, status: result.status, reply: result.reply, dsnStatus: result.dsnStatus, remoteMta: result.remoteMta });
+        const passed = result.status === 'sent' && result.dsnPassedOn ? { dsnPassedOn: true } : {};
+        addPart(index, { key: destinationKey(d), address: d.address, status: result.status, reply: result.reply, dsnStatus: result.dsnStatus, remoteMta: result.remoteMta, ...passed });
       }
       deps.log.toLine(entry, { ...result, address: d.address }, { mailer: d.mailer, relay: report.relay, attemptStart: groupStart });
       deps.emit({ type: 'delivery:result', id: entry.id, address: d.address, status: result.status, reply: result.reply, relay: report.relay });

@@ -16,9 +16,10 @@ import { isExpired, needsWarning, warnIfDue } from './expiry.ts';
 import { Exclusion } from './exclusion.ts';
 import { Limiter } from './limit.ts';
 import { select } from './select.ts';
-import { CronTicker, cronSpecs, isDue } from './schedule.ts';
+import { backoffMs, CronTicker, cronSpecs, isDue } from './schedule.ts';
 import { EntryStore } from './store.ts';
 import type { AttemptOutcome, QmgrDeps } from './types.ts';
+import { closeIdleConnections } from '../transports/index.ts';
 
 export type { QmgrDeps, QmgrLog, AttemptOutcome } from './types.ts';
 
@@ -49,9 +50,12 @@ interface AttemptOptions {
   ignoreOffline?: boolean;
 }
 
-/** Held by a person (or by an unknown hand): only a release or a flush by id moves it. */
+/**
+ * Held by a person: only a release or a flush by id moves it. Every hold is an
+ * admin's (QueueEntry.heldBy 'mode' is never set: hold mode was not built).
+ */
 export function heldByAdmin(e: QueueEntry): boolean {
-  return e.state === 'hold' && e.heldBy !== 'mode';
+  return e.state === 'hold';
 }
 
 export class Qmgr {
@@ -69,6 +73,8 @@ export class Qmgr {
   private halt = new AbortController();
   /** Admin actions never race a delivery of the same message. */
   private readonly exclusion = new Exclusion();
+  /** Entries whose delay warning could not be queued: tried again once due (tick). */
+  private readonly warnFailed = new Set<QueueId>();
 
   constructor(private readonly deps: QmgrDeps) {
     this.store = new EntryStore(deps.spool, deps.emit);
@@ -117,6 +123,8 @@ export class Qmgr {
     await this.whenIdle();
     await this.tickChain;
     await this.sweeping;
+    // Idle SMTP sessions kept for reuse would otherwise linger until their idle timeout.
+    closeIdleConnections();
   }
 
   /** Re-read schedules after a settings change. Throws on a bad cron expression, keeping the old ones. */
@@ -234,9 +242,16 @@ export class Qmgr {
     });
   }
 
-  /** An action that must not race a delivery (exclusion.ts): it waits for the attempt in flight. */
-  private exclusive<T>(sel: QueueSelector, fn: () => Promise<T>): Promise<T> {
-    return this.exclusion.action(select(this.views(), sel).map((e) => e.id), fn);
+  /**
+   * An action that must not race a delivery (exclusion.ts): the ids are chosen
+   * once, from the queue as shown (a state selector means mailq's state), it waits
+   * for their attempts in flight, and fn acts on exactly those ids. Re-selecting
+   * inside fn could name a message not waited for: one shown `active` (a retry in
+   * flight) but stored `deferred`, or one that arrived meanwhile.
+   */
+  private exclusive<T>(sel: QueueSelector, fn: (ids: QueueId[]) => Promise<T>): Promise<T> {
+    const ids = select(this.views(), sel).map((e) => e.id);
+    return this.exclusion.action(ids, () => fn(ids));
   }
 
   // ---- the spool directory --------------------------------------------------------
@@ -291,13 +306,37 @@ export class Qmgr {
     const d = this.deps.settings().delivery;
     const offline = this.deps.offlineSince?.() ?? null;
     const jobs: Promise<unknown>[] = [];
+    for (const id of this.warnFailed) if (!this.store.has(id)) this.warnFailed.delete(id);
     for (const e of this.store.values()) {
       if (this.inflight.has(e.id) || heldByAdmin(e)) continue;
-      const retry = d.mode === 'background' && e.group === 'default' && isDue(e, now);
-      if (retry || isExpired(e, now, d, offline)) jobs.push(this.attempt(e.id));
-      else if (needsWarning(e, now, d, offline)) jobs.push(warnIfDue(this.deps, this.store, e.id).catch(() => false));
+      const due = isDue(e, now);
+      const retry = d.mode === 'background' && e.group === 'default' && due;
+      // Expired mail gets its last attempt when its backoff has passed too: if that
+      // attempt cannot queue the failure report, commit defers it by the backoff,
+      // and the remote MX must not be contacted again every heartbeat.
+      if (retry || (due && isExpired(e, now, d, offline))) jobs.push(this.attempt(e.id));
+      else if (needsWarning(e, now, d, offline) && (due || !this.warnFailed.has(e.id))) jobs.push(this.warn(e.id, now));
     }
     await Promise.all(jobs);
+  }
+
+  /**
+   * The delay warning from the scheduler (commit.ts sends it after an attempt).
+   * When it cannot be queued: log it and try again after the backoff, by pushing
+   * nextAttempt, instead of every heartbeat.
+   */
+  private async warn(id: QueueId, now: number): Promise<void> {
+    try {
+      if (await warnIfDue(this.deps, this.store, id)) this.warnFailed.delete(id);
+    } catch (err) {
+      this.deps.log.info(id, `delay warning not queued, will try again: ${(err as Error).message}`);
+      this.warnFailed.add(id);
+      await this.store.locked(id, async (e) => {
+        if (!e) return;
+        const later = now + backoffMs(Math.max(e.attempts, 1), this.deps.settings().delivery);
+        if (e.nextAttempt < later) await this.store.save({ ...e, nextAttempt: later });
+      }).catch((e: Error) => this.deps.log.info(id, `could not record the next attempt: ${e.message}`));
+    }
   }
 
   /** A scheduled queue run of one group (`sendmail -q` from cron): what is due in it. */
@@ -317,18 +356,19 @@ export class Qmgr {
    */
   async cameOnline(offlineFrom: number, flush: boolean): Promise<void> {
     const now = this.deps.clock.now();
-    const credited: QueueId[] = [];
-    for (const e of this.store.values()) {
-      const credit = now - Math.max(offlineFrom, e.arrivalTime);
-      if (credit <= 0) continue;
-      // In memory first, so the flush below already sees the right age...
-      this.store.amend(e.id, (x) => ({ ...x, offlineMs: (x.offlineMs ?? 0) + credit }));
-      credited.push(e.id);
-    }
+    const credited = this.store.values().filter((e) => now - Math.max(offlineFrom, e.arrivalTime) > 0).map((e) => e.id);
     if (credited.length > 0) this.deps.log.info(null, `back online after ${Math.round((now - offlineFrom) / 1000)} s offline: not counted toward queue lifetimes`);
-    // ...then durably; a flush attempt that commits first writes the credit too.
-    const persist = Promise.all(credited.map((id) => this.store.locked(id, async (e) => { if (e) await this.store.save(e); })))
-      .catch((err: Error) => this.deps.log.info(null, `could not record offline time: ${err.message}`));
+    // Under the entry's lock: a writer holding it (a forced delivery committing)
+    // would otherwise save its older copy over the credit. In memory first, so an
+    // attempt of the flush below already sees the right age; then durably (if
+    // that write fails the credit stays in memory and the next save writes it).
+    const persist = Promise.all(credited.map((id) => this.store.locked(id, async (e) => {
+      if (!e) return;
+      const credit = now - Math.max(offlineFrom, e.arrivalTime);
+      const next = { ...e, offlineMs: (e.offlineMs ?? 0) + credit };
+      this.store.amend(id, () => next);
+      await this.store.save(next);
+    }))).catch((err: Error) => this.deps.log.info(null, `could not record offline time: ${err.message}`));
     if (flush) await this.flush({});
     else await this.runDue();
     await persist;
@@ -380,9 +420,9 @@ export class Qmgr {
     return r;
   }
 
-  remove(sel: QueueSelector): Promise<ActionResult> { return this.exclusive(sel, () => actions.remove(this.deps, this.store, sel)); }
+  remove(sel: QueueSelector): Promise<ActionResult> { return this.exclusive(sel, (ids) => actions.remove(this.deps, this.store, sel, ids)); }
   /** Waits for an attempt in flight: what it delivered is not bounced, the rest is. */
-  bounceNow(sel: QueueSelector): Promise<ActionResult> { return this.exclusive(sel, () => actions.bounceNow(this.deps, this.store, sel)); }
+  bounceNow(sel: QueueSelector): Promise<ActionResult> { return this.exclusive(sel, (ids) => actions.bounceNow(this.deps, this.store, sel, ids)); }
 
   async requeue(sel: QueueSelector): Promise<ActionResult> {
     const r = await actions.requeue(this.store, sel);

@@ -97,7 +97,7 @@ function ehlo(address: string, port: number, s: Settings, servername: string, ti
   });
 }
 
-/** One probe of the next hop the settings imply. Never throws: failures are reasons. */
+/** One probe of the next hop the settings imply. Network and DNS failures are reasons; only a bug throws (OnlineGate.check catches it). */
 export async function probe(s: Settings, dns: Dns): Promise<ProbeResult> {
   const o = s.delivery.online;
   const timeout = durationMs(s.delivery.connectTimeout);
@@ -191,11 +191,21 @@ export class OnlineGate {
     clearInterval(this.ifaceTimer);
   }
 
-  /** Probe now (concurrent callers share one probe) and return the resulting state. */
+  /**
+   * Probe now (concurrent callers share one probe) and return the resulting state.
+   * Never rejects: callers fire and forget it. A probe that throws (a failure that
+   * is not a DNS answer nor a socket error, i.e. a bug) counts as offline with its
+   * message as the reason, so the re-check is scheduled and the gate never sticks.
+   */
   check(why: string): Promise<OnlineState> {
     if (this.probing) return this.probing;
     this.probing = (async () => {
-      const result = await probe(this.deps.settings(), this.deps.dns);
+      let result: ProbeResult;
+      try {
+        result = await probe(this.deps.settings(), this.deps.dns);
+      } catch (err) {
+        result = { online: false, reason: (err as Error)?.message ?? String(err) };
+      }
       if (!this.stopped) this.apply(result, why);
       return this.state();
     })().finally(() => { this.probing = null; });

@@ -3,9 +3,13 @@
 import type { QueueEntry, QueueId } from '../contracts.ts';
 import type { QueueSelector } from '../api.ts';
 
-/** All given parts must match; an empty selector matches everything (postsuper ALL). */
+/**
+ * All given parts must match; an empty selector matches everything (postsuper ALL).
+ * A given but empty `ids` list names no message and matches nothing: a UI or API
+ * client with nothing selected must never delete or bounce the whole queue.
+ */
 export function matches(entry: QueueEntry, sel: QueueSelector): boolean {
-  if (sel.ids && sel.ids.length > 0 && !sel.ids.includes(entry.id)) return false;
+  if (sel.ids && !sel.ids.includes(entry.id)) return false;
   if (sel.state && entry.state !== sel.state) return false;
   if (sel.group && entry.group !== sel.group) return false;
   if (sel.sender !== undefined && sel.sender !== '') {

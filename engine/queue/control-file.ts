@@ -8,11 +8,25 @@ import type { QueueEntry, QueueId } from '../contracts.ts';
 
 /** Bump when the meaning of a field changes; add-only changes keep the version. */
 export const QF_VERSION = 1;
+/**
+ * Version 2 is the same record as version 1, but the message follows it in the
+ * same file, right after the record's '\n' (there is no df). One file means one
+ * fdatasync per accepted message instead of two, as Postfix keeps envelope and
+ * content in one queue file. JSON.stringify escapes every newline inside strings,
+ * so the first '\n' always ends the record.
+ */
+export const QF_INLINE_VERSION = 2;
 
-export type Decoded = { ok: true; entry: QueueEntry } | { ok: false; reason: string };
+export type Decoded = { ok: true; entry: QueueEntry; inline: boolean } | { ok: false; reason: string };
 
+/** A version-1 control file: the record alone, the message is in dfID. */
 export function encodeControl(entry: QueueEntry): string {
   return JSON.stringify({ qfVersion: QF_VERSION, ...entry }) + '\n';
+}
+
+/** The head of a version-2 control file; the message bytes follow it in the same file. */
+export function encodeInlineHead(entry: QueueEntry): string {
+  return JSON.stringify({ qfVersion: QF_INLINE_VERSION, ...entry }) + '\n';
 }
 
 const STATES = new Set(['active', 'deferred', 'hold']);
@@ -23,7 +37,7 @@ const isObject = (v: unknown): v is Record<string, unknown> =>
 const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
 const isTime = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0;
 
-/** Parse and check a control file's text; `id` is the one its file name carries. */
+/** Parse and check a control record (the text up to its '\n'); `id` is the one its file name carries. */
 export function decodeControl(text: string, id: QueueId): Decoded {
   let raw: unknown;
   try {
@@ -34,12 +48,15 @@ export function decodeControl(text: string, id: QueueId): Decoded {
   }
   if (!isObject(raw)) return { ok: false, reason: 'control file is not a JSON object' };
   const { qfVersion, ...rest } = raw;
-  if (qfVersion !== QF_VERSION) {
-    return { ok: false, reason: `unknown control file version ${JSON.stringify(qfVersion)} (expected ${QF_VERSION})` };
+  if (qfVersion !== QF_VERSION && qfVersion !== QF_INLINE_VERSION) {
+    return {
+      ok: false,
+      reason: `unknown control file version ${JSON.stringify(qfVersion)} (expected ${QF_VERSION} or ${QF_INLINE_VERSION})`,
+    };
   }
   const problem = checkEntry(rest, id);
   if (problem) return { ok: false, reason: `invalid control file: ${problem}` };
-  return { ok: true, entry: rest as unknown as QueueEntry };
+  return { ok: true, entry: rest as unknown as QueueEntry, inline: qfVersion === QF_INLINE_VERSION };
 }
 
 /** The first thing wrong with a would-be QueueEntry, or null when the scheduler can use it. */

@@ -1,6 +1,7 @@
 // Small file-system helpers the spool's modules share.
 // Owns: durable small-file writes and bounded parallel maps. Never: spool policy.
-import { open } from 'node:fs/promises';
+import { writevSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 
 /** Spool files hold mail: readable by the owner only, as Sendmail's QueueFileMode 0600. */
 export const FILE_MODE = 0o600;
@@ -49,6 +50,43 @@ export async function writeSynced(path: string, text: string): Promise<void> {
   const fh = await open(path, 'w', FILE_MODE);
   try {
     await fh.writeFile(text);
+    await fh.datasync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Write every byte of `bufs` at the file's current position (writev may write less than asked). */
+export async function writevAll(fh: FileHandle, bufs: Buffer[]): Promise<void> {
+  let rest = bufs.filter((b) => b.length > 0);
+  while (rest.length > 0) {
+    let { bytesWritten } = await fh.writev(rest);
+    while (rest.length > 0 && bytesWritten >= rest[0].length) {
+      bytesWritten -= rest[0].length;
+      rest = rest.slice(1);
+    }
+    if (bytesWritten > 0) rest = [rest[0].subarray(bytesWritten), ...rest.slice(1)];
+  }
+}
+
+/** writevAll for a descriptor, synchronously (small files only: it blocks the event loop). */
+export function writevAllSync(fd: number, bufs: Buffer[]): void {
+  let rest = bufs.filter((b) => b.length > 0);
+  while (rest.length > 0) {
+    let written = writevSync(fd, rest);
+    while (rest.length > 0 && written >= rest[0].length) {
+      written -= rest[0].length;
+      rest = rest.slice(1);
+    }
+    if (written > 0) rest = [rest[0].subarray(written), ...rest.slice(1)];
+  }
+}
+
+/** Write `bufs` to `path` (created or truncated) and fdatasync it before resolving. */
+export async function writeFileSynced(path: string, bufs: Buffer[]): Promise<void> {
+  const fh = await open(path, 'w', FILE_MODE);
+  try {
+    await writevAll(fh, bufs);
     await fh.datasync();
   } finally {
     await fh.close();

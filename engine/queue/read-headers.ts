@@ -2,6 +2,7 @@
 // the UI's message view and DSNs with RET=HDRS need only the headers, and a
 // message may be many megabytes.
 // Owns: that one read. Never: parsing or unfolding headers.
+import { readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 
 /** Read size per step; most header blocks fit in one. */
@@ -37,6 +38,27 @@ export async function readHeaderBlock(file: string): Promise<string> {
   } finally {
     await fh.close();
   }
+}
+
+/**
+ * The same for a message that starts at `start` in the open file `fd` (an inline
+ * control file, control-file.ts version 2). Synchronous: a header block is a few
+ * KiB of a file the page cache holds, cheaper than thread-pool round trips.
+ */
+export function readHeaderBlockFd(fd: number, start: number): string {
+  const parts: Buffer[] = [];
+  let total = 0;
+  while (total < MAX_HEADER_BYTES) {
+    const buf = Buffer.alloc(CHUNK);
+    const bytesRead = readSync(fd, buf, 0, CHUNK, start + total);
+    if (bytesRead === 0) break;
+    parts.push(buf.subarray(0, bytesRead));
+    total += bytesRead;
+    const all = Buffer.concat(parts);
+    const end = blankLine(all, Math.max(0, total - bytesRead - 3));
+    if (end >= 0) return all.subarray(0, end).toString('utf8');
+  }
+  return Buffer.concat(parts).subarray(0, MAX_HEADER_BYTES).toString('utf8');
 }
 
 /** Offset just after the line ending that precedes the first empty line, or -1. */

@@ -51,12 +51,15 @@ export function writerGone(id: QueueId): boolean {
   }
 }
 
+/** A decoded control record; an inline one (version 2) also says how many message bytes follow it. */
+export type ScannedControl = Decoded | (Extract<Decoded, { ok: true }> & { inlineBytes: number });
+
 export interface ScanContext {
   dir: string;
   /** Being written or changed by this process right now: never touched by a scan. */
   inUse: (id: QueueId) => boolean;
   /** The decoded control record, or null when it vanished meanwhile. Synchronous (see inBatches). */
-  readControl: (id: QueueId) => Decoded | null;
+  readControl: (id: QueueId) => ScannedControl | null;
   moveToCorrupt: (id: QueueId, reason: string) => Promise<CorruptEntry>;
   dirSync: () => Promise<void>;
 }
@@ -126,6 +129,7 @@ export async function scanSpool(ctx: ScanContext, known: (id: QueueId) => boolea
   // An unfinished control write: the qf beside it (if any) is the truth.
   for (const id of tf) await reap(id, 'tf');
   // Data without a control file was never acknowledged: the sender still has it.
+  // (An inline entry's unfinished commit is a tf alone: reaped just above.)
   for (const id of df) if (!qfAll.has(id)) await reap(id, 'df');
 
   type Check = { ok: true; entry: QueueEntry } | { ok: false; id: QueueId; reason: string } | null;
@@ -133,12 +137,19 @@ export async function scanSpool(ctx: ScanContext, known: (id: QueueId) => boolea
     const decoded = ctx.readControl(id);
     if (!decoded) return null; // vanished meanwhile
     if (!decoded.ok) return { ok: false, id, reason: decoded.reason };
+    if ('inlineBytes' in decoded) {
+      // Version 2: the message is in the qf itself, after the record.
+      if (decoded.inlineBytes < decoded.entry.size) {
+        return { ok: false, id, reason: `control file is truncated: message has ${decoded.inlineBytes} of ${decoded.entry.size} bytes` };
+      }
+      return { ok: true, entry: decoded.entry };
+    }
     const size = sizeNow(path('df', id));
     if (size === null) return { ok: false, id, reason: 'data file is missing' };
     if (size < decoded.entry.size) {
       return { ok: false, id, reason: `data file is truncated: ${size} of ${decoded.entry.size} bytes` };
     }
-    return decoded;
+    return { ok: true, entry: decoded.entry };
   });
 
   const entries: QueueEntry[] = [];

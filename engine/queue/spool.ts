@@ -1,34 +1,57 @@
-// The durable spool: per message a data file `dfID` (the message, CRLF lines) and
-// a control file `qfID` (its QueueEntry as JSON), as Sendmail keeps them.
+// The durable spool: per message a control file `qfID` and a data file `dfID`,
+// as Sendmail keeps them. Two layouts (control-file.ts), both read:
+//  - inline (version 2, messages up to INLINE_MAX): qf holds the record and then
+//    the message; df stays empty (it only reserved the ID while the message came in).
+//  - split (version 1, larger messages and every entry written before inline
+//    existed): df holds the message, qf the record alone.
 //
 // Owns: every byte under the spool directory. Never: deciding what a message's
 // state should be (qmgr does), never deletes a damaged entry (it goes to corrupt/).
 //
-// Durability (STYLE.md §5, Postfix mail_stream.c): the data is fdatasynced; the
-// control record goes to `tfID`, is fdatasynced and renamed to `qfID`; then the
-// directory is fsynced. The rename is the commit point: after a crash an entry
-// either has its qf (and a complete df) or it never existed. `commit` resolves
-// only after the directory fsync — that is what stands behind an SMTP `250`.
-// Directory fsyncs of concurrent commits are shared (dir-sync.ts).
+// Durability (STYLE.md §5, Postfix mail_stream.c): the control record goes to
+// `tfID` (inline: with the message), is fdatasynced and renamed to `qfID` (split:
+// the df is fdatasynced in parallel first); then the directory is fsynced. The
+// rename is the commit point: after a crash an entry either has its qf (and its
+// complete message) or it never existed. `commit` resolves only after the
+// directory fsync — that is what stands behind an SMTP `250`. Inline needs one
+// fdatasync per message instead of two (Postfix too keeps envelope and content in
+// one queue file). Directory fsyncs of concurrent commits are shared (dir-sync.ts).
 // Half-written files are removed by scans (scan.ts) only after a grace period:
 // another process (the `mailstop sendmail` fallback) may still be writing them.
-import { createReadStream, readFileSync } from 'node:fs';
-import { access, mkdir, open, readdir, rename, statfs, unlink, type FileHandle } from 'node:fs/promises';
+import { closeSync, createReadStream, fdatasync, openSync, renameSync } from 'node:fs';
+import { mkdir, open, readdir, readFile, rename, statfs, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import type { CorruptEntry } from '../api.ts';
 import type { QueueEntry, QueueId } from '../contracts.ts';
-import { decodeControl, encodeControl, type Decoded } from './control-file.ts';
+import { decodeControl, encodeControl, encodeInlineHead } from './control-file.ts';
 import { createCorruptArea } from './corrupt.ts';
 import { createDirSync } from './dir-sync.ts';
-import { DIR_MODE, FILE_MODE, inBatches, isMissing, writeSynced } from './fs-util.ts';
+import { DIR_MODE, FILE_MODE, inBatches, isMissing, writeFileSynced, writeSynced, writevAll, writevAllSync } from './fs-util.ts';
+import { readHead, readHeadFd } from './head.ts';
 import { isQueueId, newQueueId } from './queue-id.ts';
 import type { RecoveryReport, ScanOptions, Spool, SpoolWriter } from './types.ts';
-import { scanSpool } from './scan.ts';
-import { readHeaderBlock } from './read-headers.ts';
+import { scanSpool, type ScannedControl } from './scan.ts';
+import { readHeaderBlockFd } from './read-headers.ts';
+
+/**
+ * Messages up to this size are stored inline (control file version 2: record and
+ * message in one file, one fdatasync); larger ones stream to a df as they arrive.
+ * 64 KiB: most mail is smaller, and it bounds what a session holds in memory and
+ * what update() copies when it rewrites an inline entry's record.
+ */
+export const INLINE_MAX = 64 * 1024;
 
 /** Creating `dfID` with O_EXCL fails on a (never expected) ID collision; try a fresh ID. */
 const ID_ATTEMPTS = 5;
+
+/**
+ * How long a free-space answer is reused: 1 s. In a second the spool grows by at
+ * most what the disk can sync in that time (a few MB at the accept rates we see),
+ * far inside smtp.minFreeBlocks, which is a margin (Sendmail's MinFreeBlocks), not
+ * an exact limit.
+ */
+const FREE_SPACE_TTL_MS = 1000;
 
 export function createSpool(dir: string): Spool {
   const corrupt = createCorruptArea(dir);
@@ -38,6 +61,8 @@ export function createSpool(dir: string): Spool {
   /** Per-ID chain so update/remove/moveToCorrupt of one entry never interleave (one tfID at a time). */
   const chains = new Map<QueueId, Promise<void>>();
   let ready: Promise<void> | null = null;
+  /** The last free-space answer (freeBlocks). */
+  let free: { at: number; blocks: Promise<number> } | null = null;
 
   const path = (prefix: 'df' | 'qf' | 'tf', id: QueueId) => join(dir, prefix + id);
 
@@ -94,38 +119,91 @@ export function createSpool(dir: string): Spool {
     for (let attempt = 1; ; attempt++) {
       const id = newQueueId();
       try {
-        const fh = await open(path('df', id), 'wx', FILE_MODE);
-        return makeWriter(id, fh);
+        // dfID reserves the ID (O_EXCL) and shows scans a message in progress (young,
+        // its writer alive). A small message never writes it: it stays empty beside
+        // an inline qf, so it needs no fdatasync. Synchronous: see commitInline.
+        closeSync(openSync(path('df', id), 'wx', FILE_MODE));
+        return makeWriter(id);
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= ID_ATTEMPTS) throw err;
       }
     }
   }
 
-  function makeWriter(id: QueueId, fh: FileHandle): SpoolWriter {
+  /** Open the reserved (empty) `p` for appending and write `bufs` to it in full. */
+  async function appendTo(p: string, bufs: Buffer[]): Promise<FileHandle> {
+    const fh = await open(p, 'a');
+    try {
+      await writevAll(fh, bufs);
+      return fh;
+    } catch (err) {
+      await fh.close().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  function makeWriter(id: QueueId): SpoolWriter {
     writing.add(id);
     let bytes = 0;
     let state: 'open' | 'committing' | 'done' = 'open';
+    /** The message while it is at most INLINE_MAX octets: kept here, written at commit. */
+    let held: Buffer[] = [];
+    /** dfID open for writing, once the message outgrew INLINE_MAX (then the entry is stored in version-1 form). */
+    let fh: FileHandle | null = null;
     /** Writes are chained so bytes land in call order even if a caller does not await. */
     let writes: Promise<void> = Promise.resolve();
 
     async function writeAll(chunk: Buffer): Promise<void> {
-      let off = 0;
-      while (off < chunk.length) {
-        const { bytesWritten } = await fh.write(chunk, off, chunk.length - off);
-        off += bytesWritten;
+      if (fh) {
+        await writevAll(fh, [chunk]);
+      } else if (bytes + chunk.length <= INLINE_MAX) {
+        // A copy: the caller may reuse its buffer once write() resolved.
+        held.push(Buffer.from(chunk));
+      } else {
+        fh = await appendTo(path('df', id), [...held, chunk]);
+        held = [];
       }
       bytes += chunk.length;
     }
 
     async function discard(): Promise<void> {
+      held = [];
       try {
-        await fh.close();
+        await fh?.close();
       } catch {
         // already closed by a failed commit: nothing left to release
       }
       await Promise.allSettled([unlinkQuietly(path('df', id)), unlinkQuietly(path('tf', id)), unlinkQuietly(path('qf', id))]);
       writing.delete(id);
+    }
+
+    /** Version 2: record and message in tfID, one fdatasync, renamed to qfID. */
+    /**
+     * Version 2: record and message in tfID, one fdatasync, renamed to qfID.
+     * Creating, writing, closing and renaming a small file are page-cache work of
+     * ~100 µs together, done synchronously: through libuv's thread pool (4 threads
+     * by default) each would queue behind the fdatasyncs of other sessions, which
+     * hold those threads for milliseconds. Only the fdatasync goes to the pool.
+     */
+    async function commitInline(entry: QueueEntry): Promise<void> {
+      const fd = openSync(path('tf', id), 'wx', FILE_MODE);
+      try {
+        writevAllSync(fd, [Buffer.from(encodeInlineHead(entry)), ...held]);
+        held = [];
+        await new Promise<void>((resolve, reject) => fdatasync(fd, (err) => (err ? reject(err) : resolve())));
+      } finally {
+        closeSync(fd);
+      }
+      renameSync(path('tf', id), path('qf', id));
+    }
+
+    /** Version 1: the data in dfID and the record in tfID, synced in parallel. */
+    async function commitSplit(entry: QueueEntry, df: FileHandle): Promise<void> {
+      // Only the rename must wait for both (a qf must never point at data that is not on disk).
+      // allSettled: on failure neither sync may still be running when discard() closes the file.
+      const synced = await Promise.allSettled([df.datasync(), writeSynced(path('tf', id), encodeControl(entry))]);
+      for (const r of synced) if (r.status === 'rejected') throw r.reason;
+      await df.close();
     }
 
     return {
@@ -146,13 +224,13 @@ export function createSpool(dir: string): Spool {
           await writes;
           // id first for people reading the file; the spool's id and size win over anything passed in.
           const entry: QueueEntry = Object.assign({ id }, partial, { id, size: bytes });
-          // The data and the control record are synced in parallel; only the rename
-          // must wait for both (a qf must never point at data that is not on disk).
-          // allSettled: on failure neither sync may still be running when discard() closes the file.
-          const synced = await Promise.allSettled([fh.datasync(), writeSynced(path('tf', id), encodeControl(entry))]);
-          for (const r of synced) if (r.status === 'rejected') throw r.reason;
-          await fh.close();
-          await rename(path('tf', id), path('qf', id));
+          // The rename of tf to qf is the commit point; the directory fsync makes it durable.
+          if (fh) {
+            await commitSplit(entry, fh);
+            await rename(path('tf', id), path('qf', id));
+          } else {
+            await commitInline(entry);
+          }
           await dirSync();
           state = 'done';
           writing.delete(id);
@@ -197,16 +275,37 @@ export function createSpool(dir: string): Spool {
     return scanSpool(scanContext, known, opts);
   }
 
-  /** The decoded control record of `id`, or null if it vanished (removed meanwhile). Synchronous: see inBatches. */
-  function readControlNow(id: QueueId): Decoded | null {
-    let text: string;
+  /**
+   * The decoded control record of `id`, or null if it vanished (removed meanwhile).
+   * Reads only the head of the file (an inline message follows it). Synchronous: see inBatches.
+   */
+  function readControlNow(id: QueueId): ScannedControl | null {
+    const head = readHead(path('qf', id));
+    if (!head) return null;
+    const decoded = decodeControl(head.text, id);
+    if (!decoded.ok || !decoded.inline) return decoded;
+    return { ...decoded, inlineBytes: head.fileSize - head.dataOffset };
+  }
+
+  /**
+   * The stored message of `id` as an open descriptor and the offset where it starts:
+   * the qf itself for version 2, else the df. One descriptor, so an update() renaming
+   * a rewritten qf into place meanwhile cannot shift the offset under the reader.
+   */
+  function openMessage(id: QueueId): { fd: number; start: number } {
+    const fd = openSync(path('qf', id), 'r');
+    let keep = false;
     try {
-      text = readFileSync(path('qf', id), 'utf8');
-    } catch (err) {
-      if (isMissing(err)) return null;
-      throw err;
+      const head = readHeadFd(fd);
+      const decoded = decodeControl(head.text, id);
+      if (decoded.ok && decoded.inline) {
+        keep = true;
+        return { fd, start: head.dataOffset };
+      }
+    } finally {
+      if (!keep) closeSync(fd);
     }
-    return decodeControl(text, id);
+    return { fd: openSync(path('df', id), 'r'), start: 0 };
   }
 
   async function list(): Promise<QueueEntry[]> {
@@ -231,9 +330,18 @@ export function createSpool(dir: string): Spool {
     async update(entry: QueueEntry): Promise<void> {
       checkId(entry.id);
       await serial(entry.id, async () => {
-        // Never resurrect a removed entry: a qf without its df would be corrupt.
-        await access(path('qf', entry.id));
-        await writeControl(entry);
+        // Reading the current qf also refuses to resurrect a removed entry (ENOENT).
+        const current = await readFile(path('qf', entry.id));
+        const nl = current.indexOf(0x0a);
+        const head = decodeControl(current.toString('utf8', 0, nl < 0 ? current.length : nl), entry.id);
+        if (head.ok && head.inline) {
+          // Version 2: the message moves along into the new file (at most INLINE_MAX octets).
+          await writeFileSynced(path('tf', entry.id), [Buffer.from(encodeInlineHead(entry)), current.subarray(nl + 1)]);
+          await rename(path('tf', entry.id), path('qf', entry.id));
+          await dirSync();
+        } else {
+          await writeControl(entry);
+        }
       });
     },
     async remove(id: QueueId): Promise<void> {
@@ -248,11 +356,25 @@ export function createSpool(dir: string): Spool {
     },
     open(id: QueueId): Readable {
       checkId(id);
-      return createReadStream(path('df', id));
+      let at: { fd: number; start: number };
+      try {
+        at = openMessage(id);
+      } catch (err) {
+        // As before the inline format: a missing entry is an 'error' on the stream, not a throw.
+        const failed = new PassThrough();
+        process.nextTick(() => failed.destroy(err as Error));
+        return failed;
+      }
+      return createReadStream('', { fd: at.fd, start: at.start });
     },
     async readHeaders(id: QueueId): Promise<string> {
       checkId(id);
-      return readHeaderBlock(path('df', id));
+      const at = openMessage(id);
+      try {
+        return readHeaderBlockFd(at.fd, at.start);
+      } finally {
+        closeSync(at.fd);
+      }
     },
     list,
     async moveToCorrupt(id: QueueId, reason: string): Promise<CorruptEntry> {
@@ -264,11 +386,23 @@ export function createSpool(dir: string): Spool {
       });
     },
     listCorrupt: () => corrupt.list(),
-    async freeBlocks(): Promise<number> {
-      await ensureDir();
-      const fs = await statfs(dir);
-      // bavail: blocks available to an unprivileged process, which is what we are.
-      return Math.floor((fs.bavail * fs.bsize) / 1024);
+    freeBlocks(): Promise<number> {
+      // Asked on every MAIL FROM: under load a statfs per message is one more
+      // thread-pool round trip queued behind fdatasyncs. Concurrent and quick
+      // successive callers share one answer for FREE_SPACE_TTL_MS.
+      const t = Date.now();
+      if (free && t - free.at < FREE_SPACE_TTL_MS) return free.blocks;
+      const blocks = (async () => {
+        await ensureDir();
+        const fs = await statfs(dir);
+        // bavail: blocks available to an unprivileged process, which is what we are.
+        return Math.floor((fs.bavail * fs.bsize) / 1024);
+      })();
+      free = { at: t, blocks };
+      blocks.catch(() => {
+        if (free?.blocks === blocks) free = null; // a failure is not remembered
+      });
+      return blocks;
     },
   };
 }

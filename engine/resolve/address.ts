@@ -1,6 +1,8 @@
 // Address syntax for the resolve stage: split an envelope address into local part
-// and domain, and decide whether a domain is ours. Pure functions; no I/O.
+// and domain, and decide whether a domain is ours. Pure functions; no I/O beyond
+// reading this machine's interface table (our-domains.ts).
 import type { Settings } from '../config/schema.ts';
+import { isOurDomain } from './our-domains.ts';
 
 export interface ParsedAddress {
   /** Local part as given (case kept: RFC 5321 §2.4 says only the final host may fold it). */
@@ -40,20 +42,13 @@ export function formatAddress(a: ParsedAddress): string {
 }
 
 /**
- * Sendmail's class $=w: the host name, "localhost" and `domains.local`
- * (local-host-names). Mail for these is delivered here.
+ * Sendmail's class $=w: the host name, "localhost", `domains.local`
+ * (local-host-names) and our own address literals. Mail for these is delivered
+ * here. The same function policy asks (engine/resolve/our-domains.ts), so what
+ * smtpd accepts as local is what gets delivered locally.
  */
 export function isLocalDomain(domain: string, settings: Settings): boolean {
-  const d = domain.toLowerCase();
-  if (d === 'localhost' || d === 'localhost.localdomain') return true;
-  // Our own address literals (RFC 5321 §4.1.3, e.g. postmaster@[127.0.0.1]) are local,
-  // as Sendmail puts [ip] of its interfaces in $=w; sending them out would loop back here.
-  if (d.startsWith('[')) {
-    const ip = d.slice(1, -1).replace(/^ipv6:/, '');
-    return ip.startsWith('127.') || ip === '::1' || ip === settings.listen.address.toLowerCase();
-  }
-  if (d === settings.hostname.toLowerCase()) return true;
-  return settings.domains.local.some((l) => l.toLowerCase() === d);
+  return isOurDomain(domain, settings);
 }
 
 /** Case-insensitive lookup in a settings table (aliases, forwards): local parts fold here. */

@@ -14,7 +14,11 @@
 //   - STARTTLS and AUTH per client (issue 6): STARTTLS only with a certificate and
 //     unless the access map's Srv_Features says S; a client certificate asked for
 //     unless it says V; AUTH neither advertised nor accepted outside TLS
-//     (RFC 4954 §4: 538 5.7.11), and only where the listener offers it.
+//     (RFC 4954 §4: 538 5.7.11), and only where the listener offers it,
+//   - MAIL before HELO/EHLO (smtp-server always refuses it; Sendmail only with
+//     needmailhelo) and ETRN (RFC 1985; smtp-server has no such command),
+//   - on implicit TLS (smtps) the client-certificate request per client address,
+//     decided in the server's `_upgrade` before any SMTP is spoken.
 import type { SMTPServer, SMTPServerSession } from 'smtp-server';
 
 type Handler = (command: Buffer, callback: () => void) => void;
@@ -37,6 +41,17 @@ export interface ConnectionInternals {
   handler_RCPT?: Handler;
   handler_STARTTLS?: Handler;
   handler_AUTH?: Handler;
+  handler_ETRN?: Handler;
+  /** The client's HELO/EHLO name; false until one was given. smtp-server refuses MAIL while false. */
+  hostNameAppearsAs: string | false;
+  remoteAddress: string;
+  _onCommand(command: Buffer, callback: () => void): void;
+}
+
+/** The server method that wraps an implicit-TLS socket (smtp-server internal). */
+interface ServerInternals {
+  options: { requestCert?: boolean };
+  _upgrade(socket: { remoteAddress?: string }, callback: (...args: unknown[]) => void): void;
 }
 
 /** A reply text that already starts with an RFC 3463 enhanced status code. */
@@ -59,6 +74,14 @@ export interface HookOptions {
   requestCert: boolean;
   /** AUTH on this listener for this client (submission/smtps, users exist, no A); only ever inside TLS. */
   auth: boolean;
+  /** Sendmail's needmailhelo: MAIL before HELO/EHLO gets 503; otherwise it is accepted. */
+  needMailHelo: boolean;
+  /** Told whether the current "HELO name" is one we made up because MAIL came without HELO. */
+  heloImplied: (implied: boolean) => void;
+  /** ETRN (RFC 1985) advertised in EHLO (noetrn unset). The command itself always goes to onEtrn. */
+  etrnOffered: boolean;
+  /** The ETRN reply for this argument (policy, noetrn and the queue run decided by the caller). */
+  onEtrn: (arg: string) => Promise<{ code: number; text: string }>;
 }
 
 /** The connection object of a session (smtp-server hands onConnect only the session). */
@@ -89,6 +112,7 @@ export function installHooks(conn: ConnectionInternals, opts: HookOptions): void
     if (code === 250 && Array.isArray(data)) {
       data = data.filter((line, i) => i === 0
         || !((/^STARTTLS$/i.test(line) && !opts.starttls) || (/^AUTH /i.test(line) && !(opts.auth && conn.secure))));
+      if (opts.etrnOffered) data.push('ETRN');
     }
     if (typeof data === 'string' && ENHANCED.test(data)) context = false;
     send(code, data, context);
@@ -155,6 +179,32 @@ export function installHooks(conn: ConnectionInternals, opts: HookOptions): void
     callback();
   };
 
+  const onCommand = conn._onCommand.bind(conn);
+  conn._onCommand = (command, callback) => {
+    const name = (command || '').toString().split(' ')[0].toUpperCase();
+    if (name === 'HELO' || name === 'EHLO') opts.heloImplied(false);
+    else if (name === 'MAIL' && !conn.hostNameAppearsAs) {
+      if (opts.needMailHelo) {
+        // Sendmail's needmailhelo reply (its enhanced code is the RFC 3463 "bad sequence").
+        conn.send(503, '5.5.1 Polite people say HELO first');
+        return setImmediate(callback);
+      }
+      // smtp-server refuses MAIL until a HELO name exists: stand in the address literal
+      // (what Sendmail's Received: shows for such a client) and remember it was made up.
+      const literal = `[${conn.remoteAddress}]`;
+      conn.hostNameAppearsAs = literal;
+      conn.session.hostNameAppearsAs = literal;
+      opts.heloImplied(true);
+    }
+    onCommand(command, callback);
+  };
+
+  conn.handler_ETRN = (command, callback) => {
+    const arg = command.toString().trim().split(/\s+/)[1] ?? '';
+    opts.onEtrn(arg).then(({ code, text }) => conn.send(code, text), () => conn.send(451, '4.3.0 Local error in processing'))
+      .finally(callback);
+  };
+
   const rcpt = conn.handler_RCPT;
   if (rcpt) {
     conn.handler_RCPT = (command, callback) => {
@@ -164,4 +214,24 @@ export function installHooks(conn: ConnectionInternals, opts: HookOptions): void
       rcpt.call(conn, command, callback);
     };
   }
+}
+
+/**
+ * Implicit TLS decides the client-certificate request at TLS accept time, before
+ * onConnect: switch requestCert for this socket's address while smtp-server builds
+ * its TLS options (synchronously, at the start of `_upgrade`), as STARTTLS does above.
+ */
+export function installUpgradeHook(server: SMTPServer, requestCertFor: (address: string) => boolean): void {
+  const internals = server as unknown as ServerInternals;
+  const upgrade = internals._upgrade.bind(server);
+  internals._upgrade = (socket, callback) => {
+    const options = internals.options;
+    const before = options.requestCert;
+    options.requestCert = before && requestCertFor(socket.remoteAddress ?? '');
+    try {
+      upgrade(socket, callback);
+    } finally {
+      options.requestCert = before;
+    }
+  };
 }

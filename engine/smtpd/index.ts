@@ -4,8 +4,8 @@
 // after the spool commit is on disk. Never writes the spool itself, never
 // delivers, never does ident or PTR lookups. Issue 6: STARTTLS / SMTPS with the
 // material of engine/tls, SMTP AUTH on submission and smtps (inside TLS only),
-// Srv_Features per client and the bad-recipient throttle. (needmailhelo needs no
-// code: smtp-server refuses MAIL before HELO/EHLO with 503 whatever the setting.)
+// Srv_Features per client and the bad-recipient throttle; the smtp.privacy flags
+// (needmailhelo, noetrn with ETRN of RFC 1985, authwarnings, goaway = all of them).
 import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import type { AddressInfo } from 'node:net';
@@ -22,8 +22,8 @@ import { accessMapOf } from '../policy/access-map.ts';
 import { AUTH_METHODS, createAuthenticator } from '../policy/auth.ts';
 import type { AuthThrottle } from '../policy/auth-throttle.ts';
 import { authHandler } from './auth.ts';
-import { connectionOf, installHooks } from './connection-hooks.ts';
-import { clientInfo, envelopeOf, policySession, verdictError, type ListenerName, type SessionState } from './session.ts';
+import { connectionOf, installHooks, installUpgradeHook } from './connection-hooks.ts';
+import { clientInfo, envelopeOf, greetingError, policySession, verdictError, type ListenerName, type SessionState } from './session.ts';
 import { createTlsRuntime } from './tls-runtime.ts';
 
 export type { ListenerName } from './session.ts';
@@ -45,7 +45,22 @@ export interface SmtpdDeps {
   home?: string;
   /** The AUTH brute-force brake; default 5 failures per 15 minutes, 1 s pause per failure. */
   authThrottle?: AuthThrottle;
+  /** ETRN (RFC 1985): start delivering what is queued for this domain (qmgr flush of `@domain`). */
+  onEtrn?: (domain: string) => void;
 }
+
+/** smtp.privacy flags in force; Sendmail's goaway sets all but restrictmailq/restrictqrun. */
+export function privacyFlags(settings: Settings): Set<string> {
+  const flags = new Set<string>(settings.smtp.privacy);
+  if (flags.has('goaway')) for (const f of ['novrfy', 'noexpn', 'noetrn', 'needmailhelo', 'authwarnings']) flags.add(f);
+  return flags;
+}
+
+/**
+ * RFC 1985 §5: ETRN takes a domain or "@domain" (its subdomains too). "#queue" names a
+ * Sendmail queue, which Mailstop does not have; it gets the syntax reply.
+ */
+const ETRN_ARG = /^@?[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$/;
 
 export interface Smtpd {
   /** Start a listener; port 0 picks a free port, reported in the result. */
@@ -98,16 +113,19 @@ export function createSmtpd(deps: SmtpdDeps): Smtpd {
         const features = accessMapOf(settings).srvFeatures({ address: session.remoteAddress });
         server.options.size = settings.smtp.maxMessageSize;
         const conn = connectionOf(server, session);
-        const privacy = new Set<string>(settings.smtp.privacy);
+        const privacy = privacyFlags(settings);
         if (conn) {
           installHooks(conn, {
             hostname,
             greeting: settings.smtp.greeting.replaceAll('$j', hostname),
             maxErrors: settings.smtp.maxErrors,
             help: settings.smtp.help,
-            // Sendmail's goaway implies every privacy restriction.
-            novrfy: privacy.has('novrfy') || privacy.has('goaway'),
-            noexpn: privacy.has('noexpn') || privacy.has('goaway'),
+            novrfy: privacy.has('novrfy'),
+            noexpn: privacy.has('noexpn'),
+            needMailHelo: privacy.has('needmailhelo'),
+            heloImplied: (implied) => (state.impliedHelo = implied),
+            etrnOffered: !privacy.has('noetrn'),
+            onEtrn: (arg) => etrn(arg, session, state),
             onRawRecipient: (path) => (state.rawRecipient = path),
             tlsAvailable: !!tls.current(),
             starttls: !!tls.current() && features.starttls,
@@ -126,7 +144,8 @@ export function createSmtpd(deps: SmtpdDeps): Smtpd {
           callback(err);
         };
         deps.policy.onConnect(policySession(session, state)).then((verdict) => {
-          const err = verdictError(verdict);
+          // smtp-server sends this instead of the greeting and closes the connection.
+          const err = greetingError(verdict);
           if (err) {
             logReject('check_relay', session.remoteAddress, session, err);
             return refuse(asReply(err));
@@ -187,6 +206,22 @@ export function createSmtpd(deps: SmtpdDeps): Smtpd {
     return asReply(new SmtpError(451, '4.3.0', 'Local error in processing; please try again later'));
   }
 
+  /** ETRN (RFC 1985): only for clients that may relay, since it makes us open connections. */
+  async function etrn(arg: string, session: SMTPServerSession, state: SessionState): Promise<{ code: number; text: string }> {
+    if (privacyFlags(deps.settings()).has('noetrn')) return { code: 502, text: '5.7.0 Sorry, ETRN is disabled' };
+    if (!ETRN_ARG.test(arg)) return { code: 501, text: '5.5.2 Syntax: ETRN domain' };
+    const allowed = deps.policy.mayRelay ? await deps.policy.mayRelay(policySession(session, state)) : false;
+    // RFC 1985 §5: 458 "Unable to queue messages for node" — the client may try elsewhere.
+    if (!allowed || !deps.onEtrn) {
+      log.info(null, `ETRN ${arg} refused: relay=[${session.remoteAddress}] may not relay`);
+      return { code: 458, text: `4.7.1 Unable to queue messages for node ${arg}` };
+    }
+    const node = arg.replace(/^@/, '');
+    log.info(null, `ETRN ${arg}: queue run started, relay=[${session.remoteAddress}]`);
+    deps.onEtrn(node);
+    return { code: 250, text: `2.0.0 Queuing for node ${node} started` };
+  }
+
   /** confBAD_RCPT_THROTTLE: after N refused recipients, every further RCPT waits a second. */
   async function throttle(session: SMTPServerSession, state: SessionState): Promise<void> {
     const limit = deps.settings().smtp.badRcptThrottle;
@@ -242,7 +277,9 @@ export function createSmtpd(deps: SmtpdDeps): Smtpd {
       log.info(null, `discarded message from <${envelopeOf(session).sender}>, relay=[${session.remoteAddress}]`);
       return '2.0.0 Ok: message accepted';
     }
-    const entry = await deps.cleanup.accept(envelopeOf(session), clientInfo(session, state), stream, { lineEndings: 'crlf-strict' });
+    // Sendmail's authwarnings case for SMTP: "didn't use HELO protocol" (cleanup adds it only with the flag).
+    const authWarnings = state.impliedHelo ? [`[${session.remoteAddress}] didn't use HELO protocol`] : [];
+    const entry = await deps.cleanup.accept(envelopeOf(session), clientInfo(session, state), stream, { lineEndings: 'crlf-strict', authWarnings });
     log.fromLine(entry);
     return `2.0.0 Ok: queued as ${entry.id}`;
   }
@@ -294,6 +331,8 @@ export function createSmtpd(deps: SmtpdDeps): Smtpd {
       });
       servers.push(server);
       tls.attach(server);
+      // Srv_Features V on implicit TLS: the certificate request is made before onConnect.
+      if (name === 'smtps') installUpgradeHook(server, (address) => accessMapOf(deps.settings()).srvFeatures({ address }).requestCert);
       const bound = server.server.address() as AddressInfo;
       log.info(null, `starting daemon (Mailstop): ${name} on ${bound.address} port ${bound.port}`);
       return { name, address: bound.address, port: bound.port };

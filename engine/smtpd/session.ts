@@ -24,6 +24,8 @@ export interface SessionState {
   rawRecipient?: string;
   /** Client certificate verdict of the TLS handshake, if there was one. */
   tlsVerify?: 'OK' | 'NO' | 'FAIL';
+  /** MAIL came without HELO/EHLO (needmailhelo unset): the HELO name is our stand-in. */
+  impliedHelo?: boolean;
   /** badRcptThrottle engaged (logged once per session). */
   throttled?: boolean;
 }
@@ -36,7 +38,7 @@ export function clientInfo(session: SMTPServerSession, state: SessionState): Cli
   return {
     address: session.remoteAddress,
     // No PTR lookups (disableReverseLookup) and never ident: the name is unknown.
-    helo: stringOrUndefined(session.hostNameAppearsAs),
+    helo: state.impliedHelo ? undefined : stringOrUndefined(session.hostNameAppearsAs),
     protocol: session.transmissionType || 'ESMTP',
     user: stringOrUndefined(user) ?? stringOrUndefined((user as { username?: unknown } | undefined)?.username),
     daemon: state.daemon,
@@ -75,6 +77,18 @@ export function envelopeOf(session: SMTPServerSession): Envelope {
     body: body === '7BIT' || body === '8BITMIME' ? body : undefined,
     smtputf8: env.smtpUtf8 || undefined,
   };
+}
+
+/**
+ * A connect-stage refusal as the greeting allows it: RFC 5321 §3.1 / §4.3.2 permit
+ * only 220, 554 (no service) or 421 (service not available, closing) there, so an
+ * access-map `Connect:` REJECT or a DNSBL hit (550 elsewhere) becomes 554 5.7.1 and
+ * any temporary failure (451/450) 421 4.7.1 — the text kept. Others → null (go on).
+ */
+export function greetingError(v: Verdict): SmtpError | null {
+  if (v.action === 'reject') return new SmtpError(554, '5.7.1', v.text);
+  if (v.action === 'tempfail') return new SmtpError(421, '4.7.1', v.text);
+  return null;
 }
 
 /** reject/tempfail → the error smtp-server turns into that reply; anything else → null (go on). */

@@ -1,7 +1,8 @@
 // The one entry point qmgr uses to hand a message to a transport. Owns only the
-// dispatch by Destination.transport and the two trivial transports (discard,
-// error). Never retries, never decides what a result means for the queue —
-// that is qmgr's job; never resolves addresses — that is resolve's.
+// dispatch by Destination.transport, the two trivial transports (discard,
+// error) and the process's SMTP connection cache (smtp-cache.ts). Never
+// retries, never decides what a result means for the queue — that is qmgr's
+// job; never resolves addresses — that is resolve's.
 import type { DeliveryReport, DeliveryResult, Destination, OutboundMessage } from '../contracts.ts';
 import type { Settings } from '../config/schema.ts';
 import type { Dns } from '../dns/resolver.ts';
@@ -9,6 +10,7 @@ import { deliverSmtp } from './smtp.ts';
 import { deliverLocal } from './local.ts';
 import { deliverPipe } from './pipe.ts';
 import { deliverFile } from './file.ts';
+import { ConnectionCache } from './smtp-cache.ts';
 
 /** Everything any transport may need; each takes the part it uses. */
 export interface TransportContext {
@@ -25,7 +27,22 @@ export interface TransportContext {
    * frees its connection or child process sooner. (smtp.ts does not yet.)
    */
   signal?: AbortSignal;
+  /** SMTP sessions to reuse; the process-wide cache when not given. */
+  cache?: ConnectionCache;
 }
+
+// Default idle sessions per destination before the first settings are seen: delivery.concurrency's default.
+let perDestination = 10;
+
+/**
+ * The process's SMTP connection cache (Postfix's scache). At most
+ * delivery.concurrency idle sessions per destination: more could never be in use
+ * at once, since qmgr runs no more attempts than that in parallel.
+ */
+const smtpCache = new ConnectionCache(() => perDestination);
+
+/** QUIT every idle cached SMTP session (engine stop). Sessions in use finish on their own. */
+export function closeIdleConnections(): void { smtpCache.closeIdle(); }
 
 export type TransportFn = (message: OutboundMessage, recipients: Destination[], ctx: TransportContext) => Promise<DeliveryReport>;
 
@@ -34,7 +51,9 @@ export async function deliver(message: OutboundMessage, recipients: Destination[
   if (recipients.length === 0) return { results: [], transcript: [] };
   const transport = recipients[0].transport;
   switch (transport) {
-    case 'smtp': return deliverSmtp(message, recipients, ctx);
+    case 'smtp':
+      perDestination = ctx.settings.delivery.concurrency;
+      return deliverSmtp(message, recipients, { ...ctx, cache: ctx.cache ?? smtpCache });
     case 'local': return deliverLocal(message, recipients, ctx);
     case 'pipe': return deliverPipe(message, recipients, ctx);
     case 'file': return deliverFile(message, recipients, ctx);

@@ -1,5 +1,7 @@
 // One SMTP session to one address with nodemailer's SMTPConnection: connect,
-// (STARTTLS), (AUTH), one transaction carrying every recipient, QUIT. It
+// (STARTTLS), (AUTH), one transaction carrying every recipient, QUIT — or, with
+// a connection cache, a parked session checked by RSET instead of the connect,
+// and the session parked again instead of the QUIT (smtp-cache.ts). It
 // reports what the peer said per recipient, or why there was no session; it
 // never decides sent/deferred/bounced and never retries (smtp.ts does both).
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
@@ -7,6 +9,7 @@ import type { Readable } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import type { DsnNotify, OutboundMessage } from '../contracts.ts';
 import type { Transcript } from './smtp-transcript.ts';
+import { cacheKey, politeClose, type ConnectionCache, type Reusable } from './smtp-cache.ts';
 
 /** opportunistic: STARTTLS if offered, unverified; required: no TLS, no mail. */
 export type TlsPolicy = 'opportunistic' | 'none' | 'required' | 'implicit';
@@ -22,12 +25,17 @@ export interface SessionParams {
   auth?: { user: string; pass: string };
   connectTimeoutMs: number;
   transcript: Transcript;
+  /** Where a finished session may idle for the next message, and where one is looked for first. */
+  cache?: ConnectionCache;
 }
 
 export interface SessionRecipient { address: string; notify?: DsnNotify[]; orcpt?: string }
 
-/** code 0: no verdict — the connection was lost before the peer answered for this recipient. */
-export interface RcptOutcome { address: string; code: number; reply: string }
+/**
+ * code 0: no verdict — the connection was lost before the peer answered for this recipient.
+ * dsnPassedOn: accepted by a peer that offered DSN, so NOTIFY/ORCPT went with the RCPT.
+ */
+export interface RcptOutcome { address: string; code: number; reply: string; dsnPassedOn?: boolean }
 
 export type SessionOutcome =
   | { kind: 'unreachable'; reason: 'refused' | 'timeout' | 'closed' | 'error'; detail: string }
@@ -60,11 +68,84 @@ interface ConnInternals {
   _socket: unknown;
 }
 
+/** A connection and where its listeners report: the transcript of the attempt now using it. */
+interface Live {
+  conn: SMTPConnection;
+  uses: number;
+  route: Route;
+}
+
+interface Route {
+  t: Transcript;
+  /** Whether the session got as far as asking for TLS (see connectFresh). */
+  startTlsSent: boolean;
+  failure?: NodemailerError;
+  /**
+   * The server's replies since our last MAIL FROM (undefined before one): with
+   * PIPELINING (RFC 2920) MAIL, RCPT and DATA go out together, and the first reply
+   * after MAIL is MAIL's.
+   */
+  sinceMail?: string[];
+}
+
 export async function runSession(p: SessionParams, from: string, recipients: SessionRecipient[], message: OutboundMessage): Promise<SessionOutcome> {
-  const t = p.transcript;
-  // Whether the session got as far as asking for TLS: a failure after that is a TLS failure
-  // whatever the socket reports (a reset, garbage instead of a ServerHello, a timeout).
-  let startTlsSent = false;
+  const key = p.cache ? cacheKey({ ip: p.ip, port: p.port, tls: p.tls, helo: p.helo, auth: p.auth }) : '';
+  const cached = p.cache?.take(key);
+  const live = cached ? await reuse(cached, p) : undefined;
+  if (live) {
+    const { outcome, beforeMail } = await transact(live, p, key, from, recipients, message);
+    // A reused connection that died before the server answered MAIL FROM carried no
+    // part of this message (RFC 5321 §3.3: nothing is accepted before RCPT and DATA):
+    // trying once more on a fresh connection cannot deliver twice.
+    if (!beforeMail) return outcome;
+    p.transcript.note(`Reused connection to ${p.hostName} [${p.ip}] was lost; retrying on a new connection`);
+  }
+  const fresh = await connectFresh(p);
+  if (!('conn' in fresh)) return fresh;
+  return (await transact(fresh, p, key, from, recipients, message)).outcome;
+}
+
+/** A parked connection, checked with RSET (RFC 5321 §4.1.1.5) before it carries mail; undefined when it is no good. */
+async function reuse(r: Reusable, p: SessionParams): Promise<Live | undefined> {
+  const live = routeOf(r.conn);
+  if (!live) { politeClose(r.conn); return undefined; }
+  live.uses = r.uses;
+  live.route.t = p.transcript;
+  live.route.startTlsSent = false;
+  live.route.failure = undefined;
+  live.route.sinceMail = undefined;
+  p.transcript.note(`Reusing connection to ${p.hostName} [${p.ip}]:${p.port}`);
+  // Within a burst the check would cost a round trip per message for nothing: a peer
+  // that hung up has sent its FIN (the cache dropped the session on 'end'), and one
+  // that goes away during MAIL FROM is retried safely (runSession).
+  if (Date.now() - (r.idleSince ?? 0) < VERIFY_AFTER_IDLE_MS) { noteTls(r.conn, p, p.transcript); return live; }
+  const ok = await new Promise<boolean>((resolve) => {
+    // The peer may have hung up while we idled: its FIN can arrive after our RSET.
+    const onEnd = () => done(false);
+    const timer = setTimeout(() => done(false), p.connectTimeoutMs);
+    function done(v: boolean) { clearTimeout(timer); r.conn.removeListener('end', onEnd); resolve(v); }
+    r.conn.once('end', onEnd);
+    r.conn.reset((err) => done(!err));
+  });
+  if (ok) { noteTls(r.conn, p, p.transcript); return live; }
+  r.conn.close();
+  p.transcript.note(`Cached connection to ${p.hostName} [${p.ip}] no longer usable; opening a new one`);
+  return undefined;
+}
+
+/**
+ * A session idle longer than this is checked with RSET before reuse: it bounds the
+ * wait for a peer that vanished without a FIN (a NAT or firewall dropping the flow)
+ * to the connect timeout instead of the 5-minute command timeout.
+ */
+const VERIFY_AFTER_IDLE_MS = 1_000;
+
+const routes = new WeakMap<SMTPConnection, Live>();
+function routeOf(conn: SMTPConnection): Live | undefined { return routes.get(conn); }
+
+/** Connect, (STARTTLS), (AUTH): a session ready for a transaction, or why there is none. */
+async function connectFresh(p: SessionParams): Promise<Live | Exclude<SessionOutcome, { kind: 'done' }>> {
+  const route: Route = { t: p.transcript, startTlsSent: false };
   const conn = new SMTPConnection({
     host: p.ip,
     port: p.port,
@@ -83,12 +164,17 @@ export async function runSession(p: SessionParams, from: string, recipients: Ses
     logger: {
       level: () => undefined,
       trace: () => undefined,
+      // route.t: a cached connection reports to the transcript of the attempt using it now.
       debug: (entry: { tnx?: string }, msg: string) => {
         if (entry?.tnx === 'client') {
-          if (/^STARTTLS$/i.test(String(msg))) startTlsSent = true;
-          t.client(String(msg));
+          if (/^STARTTLS$/i.test(String(msg))) route.startTlsSent = true;
+          if (/^MAIL FROM/i.test(String(msg))) route.sinceMail = [];
+          route.t.client(String(msg));
         }
-        else if (entry?.tnx === 'server') t.server(String(msg));
+        else if (entry?.tnx === 'server') {
+          route.sinceMail?.push(String(msg));
+          route.t.server(String(msg));
+        }
       },
       info: () => undefined,
       warn: () => undefined,
@@ -96,23 +182,25 @@ export async function runSession(p: SessionParams, from: string, recipients: Ses
       fatal: () => undefined,
     } as never,
   });
-  const internals = conn as unknown as ConnInternals;
-  installPerRecipientDsn(internals, recipients);
+  const live: Live = { conn, uses: 0, route };
+  routes.set(conn, live);
+  const t = p.transcript;
 
   // Errors arrive as 'error' events (and then 'end'); the connect callback only fires on success.
-  let failure: NodemailerError | undefined;
-  conn.on('error', (err: NodemailerError) => { failure ??= err; });
+  // The listener stays for the connection's life, also while it idles in the cache.
+  conn.on('error', (err: NodemailerError) => { route.failure ??= err; });
 
   t.note(`Connecting to ${p.hostName} [${p.ip}]:${p.port}${p.tls === 'implicit' ? ' (TLS)' : ''}`);
   try {
     await new Promise<void>((resolve, reject) => {
-      conn.once('end', () => reject(failure ?? Object.assign(new Error('Connection closed'), { code: 'ECONNECTION' })));
-      conn.connect(() => resolve());
+      const onEnd = () => reject(route.failure ?? Object.assign(new Error('Connection closed'), { code: 'ECONNECTION' }));
+      conn.once('end', onEnd);
+      conn.connect(() => { conn.removeListener('end', onEnd); resolve(); });
     });
   } catch (err) {
     conn.close();
     const e = err as NodemailerError;
-    if (startTlsSent && !conn.secure && !e.responseCode) return { kind: 'tls-failed', detail: e.message };
+    if (route.startTlsSent && !conn.secure && !e.responseCode) return { kind: 'tls-failed', detail: e.message };
     return connectFailure(e);
   }
   noteTls(conn, p, t);
@@ -131,6 +219,15 @@ export async function runSession(p: SessionParams, from: string, recipients: Ses
     if (e.responseCode) return { kind: 'session-rejected', stage: 'AUTH', code: e.responseCode, reply: e.response ?? e.message };
     return connectFailure(e);
   }
+  return live;
+}
+
+/** One transaction on a ready session; afterwards the session is parked in the cache or QUIT. */
+async function transact(live: Live, p: SessionParams, key: string, from: string, recipients: SessionRecipient[], message: OutboundMessage): Promise<{ outcome: SessionOutcome; beforeMail?: boolean }> {
+  const { conn } = live;
+  const t = p.transcript;
+  const internals = conn as unknown as ConnInternals;
+  installPerRecipientDsn(internals, recipients);
 
   // RFC 6531 §3.2: a non-ASCII address may only travel to a server that offers SMTPUTF8.
   const needsUtf8 = [from, ...recipients.map((r) => r.address)].some((a) => /[^\x00-\x7f]/.test(a));
@@ -138,7 +235,7 @@ export async function runSession(p: SessionParams, from: string, recipients: Ses
     await quit(conn);
     const reply = `553 5.6.7 SMTPUTF8 is required, but was not offered by host ${p.hostName}`;
     t.note(reply);
-    return { kind: 'done', results: recipients.map((r) => ({ address: r.address, code: 553, reply })) };
+    return { outcome: { kind: 'done', results: recipients.map((r) => ({ address: r.address, code: 553, reply })) } };
   }
 
   const envelope = {
@@ -152,21 +249,31 @@ export async function runSession(p: SessionParams, from: string, recipients: Ses
   try {
     const info = await new Promise<SMTPConnection.SentMessageInfo>((resolve, reject) =>
       conn.send(envelope, stream, (err, res) => (err ? reject(err) : resolve(res!))));
-    await quit(conn);
+    // Kept for the next message to this server (no QUIT), when the cache has room.
+    if (!(p.cache?.put(key, { conn, uses: live.uses + 1 }))) await quit(conn);
     const rejected = new Map((info.rejectedErrors ?? []).map((e) => [e.recipient, e as NodemailerError]));
+    // RFC 3461 §6.2.6.1: to a DSN-aware peer the NOTIFY travels on (installPerRecipientDsn)
+    // and the success report becomes its job; to any other peer it is ours ("relayed").
+    const dsnPassedOn = internals._supportedExtensions.includes('DSN');
     return {
-      kind: 'done',
-      results: recipients.map((r) => {
-        const e = rejected.get(r.address);
-        if (e) return { address: r.address, code: e.responseCode ?? 0, reply: e.response ?? e.message };
-        return { address: r.address, code: codeOf(info.response), reply: info.response };
-      }),
+      outcome: {
+        kind: 'done',
+        results: recipients.map((r) => {
+          const e = rejected.get(r.address);
+          if (e) return { address: r.address, code: e.responseCode ?? 0, reply: e.response ?? e.message };
+          return { address: r.address, code: codeOf(info.response), reply: info.response, ...(dsnPassedOn ? { dsnPassedOn } : {}) };
+        }),
+      },
     };
   } catch (err) {
     const e = err as NodemailerError;
     conn.close();
     if (typeof (stream as { destroy?: unknown }).destroy === 'function') stream.destroy();
-    return transactionFailure(e, recipients, internals);
+    // No answer to MAIL FROM, or 421 (RFC 5321 §3.8: the server is closing this
+    // session, e.g. its idle limit struck while we kept it): nothing was accepted.
+    const replies = live.route.sinceMail;
+    const beforeMail = !!replies && (replies.length === 0 || /^421[ -]/.test(replies[0]));
+    return { outcome: transactionFailure(e, recipients, internals), beforeMail };
   }
 }
 
@@ -204,7 +311,7 @@ export function xtext(value: string): string {
     .join('');
 }
 
-function connectFailure(e: NodemailerError): SessionOutcome {
+function connectFailure(e: NodemailerError): Exclude<SessionOutcome, { kind: 'done' }> {
   const sys = e.originalCode ?? e.code;
   if (e.code === 'ETLS') return { kind: 'tls-failed', detail: e.message };
   if (e.responseCode) {

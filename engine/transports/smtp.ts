@@ -12,6 +12,7 @@ import { DnsError, type Dns } from '../dns/resolver.ts';
 import { dnsFailure, findMailHosts, type MailHost } from './mx.ts';
 import { runSession, type SessionOutcome, type SessionRecipient, type TlsPolicy } from './smtp-session.ts';
 import { Transcript } from './smtp-transcript.ts';
+import type { ConnectionCache } from './smtp-cache.ts';
 import { tryTls } from '../tls/outbound.ts';
 
 export interface SmtpContext {
@@ -23,6 +24,8 @@ export interface SmtpContext {
   onTranscript?: (line: string) => void;
   /** Shuffle source for equal MX preferences; tests inject one. */
   random?: () => number;
+  /** Idle sessions to reuse (smtp-cache.ts); without one every attempt connects and QUITs. */
+  cache?: ConnectionCache;
 }
 
 interface Target {
@@ -100,6 +103,7 @@ export async function deliverSmtp(message: OutboundMessage, recipients: Destinat
       auth: target.auth,
       connectTimeoutMs,
       transcript,
+      cache: ctx.cache,
     }, message.sender, sessionRecipients, message);
   }
 }
@@ -174,7 +178,8 @@ function verdicts(o: Extract<SessionOutcome, { kind: 'done' }>, recipients: Dest
     const reply = oneLine(x.reply);
     const cls = Math.floor(x.code / 100);
     const status = cls === 2 ? 'sent' : cls === 5 ? 'bounced' : 'deferred';
-    return { address: r.address, status, dsnStatus: enhancedOf(reply, cls === 2 || cls === 5 ? cls : 4), reply, remoteMta };
+    const passed = status === 'sent' && x.dsnPassedOn ? { dsnPassedOn: true } : {};
+    return { address: r.address, status, dsnStatus: enhancedOf(reply, cls === 2 || cls === 5 ? cls : 4), reply, remoteMta, ...passed };
   });
 }
 

@@ -1,5 +1,5 @@
 // Hands the one Live instance (client + engine picture) to every page.
-import { createContext, useContext, type ReactNode } from 'react';
+import { createContext, useContext, useSyncExternalStore, type ReactNode } from 'react';
 import type { Live, LiveState } from './live.ts';
 import { useStore } from './store.ts';
 
@@ -17,4 +17,15 @@ export function useLive(): Live {
 
 export function useLiveState(): LiveState {
   return useStore(useLive().store);
+}
+
+/**
+ * One part of the live state: the component re-renders only when that part changes
+ * (by identity), not on every log line or status poll. `select` must return a
+ * value kept from the state (or a primitive), not a fresh object.
+ */
+export function useLiveSelect<T>(select: (s: LiveState) => T): T {
+  const { store } = useLive();
+  const get = (): T => select(store.get());
+  return useSyncExternalStore(store.subscribe, get, get);
 }

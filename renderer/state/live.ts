@@ -1,12 +1,15 @@
 // What the engine looks like right now, kept current from events: status (polled),
-// the queue (listQueue once, then queue:* events), flush progress, the log tail and
-// the chart history. Pages read it; only this module subscribes to the engine, so
+// the queue's size and a version that queue:* events bump (the Queue page asks the
+// engine for the window it draws, listQueuePage, when the version moves — never the
+// whole list: 100 000 entries are 40 MB), flush progress, the log tail and the
+// chart history. Pages read it; only this module subscribes to the engine, so
 // every page sees the same picture and none reloads to get it.
 import type { EngineEvent, EngineStatus, FlushSummary } from '../../engine/api.ts';
-import type { QueueEntry, QueueId } from '../../engine/contracts.ts';
+import type { QueueId } from '../../engine/contracts.ts';
 import type { Settings } from '../../engine/config/schema.ts';
 import type { MailstopClient } from '../api/client.ts';
 import { addDelivery, addSample, loadHistory, saveHistory, type History } from './history.ts';
+import { prefetchQueue } from './queue-prefetch.ts';
 import { createStore, type Store } from './store.ts';
 
 /** Status (online state, counts) is polled: the engine sends no event for counts. */
@@ -25,9 +28,13 @@ export interface LiveState {
   status: EngineStatus | null;
   settings: Settings | null;
   error: string | null;
-  /** The queue by id. Replaced (not mutated) on change, so React sees new identity. */
-  queue: ReadonlyMap<QueueId, QueueEntry>;
+  /** How many messages are queued: from status, kept current by queue events between polls. */
+  queue: QueueSize;
   queueLoaded: boolean;
+  /** Bumped once per batch of queue events: whoever shows queue contents asks the engine again. */
+  queueVersion: number;
+  /** IDs that left the queue in the last batch (the Queue page drops them from its selection). */
+  queueRemoved: readonly QueueId[];
   /** Messages with a delivery attempt in flight right now. */
   delivering: ReadonlySet<QueueId>;
   flush: FlushState;
@@ -35,9 +42,12 @@ export interface LiveState {
   history: History;
 }
 
+export interface QueueSize { readonly size: number }
+
 export interface Live {
   store: Store<LiveState>;
   client: MailstopClient;
+  /** Tell every queue view to ask the engine again (after a reconnect or an action). */
   refreshQueue(): Promise<void>;
   refreshStatus(): Promise<void>;
   setSettings(settings: Settings): void;
@@ -48,19 +58,11 @@ export interface Live {
 
 export function createLive(client: MailstopClient): Live {
   const store = createStore<LiveState>({
-    connected: false, status: null, settings: null, error: null, queue: new Map(), queueLoaded: false, delivering: new Set(),
+    connected: false, status: null, settings: null, error: null, queue: { size: 0 }, queueLoaded: false, queueVersion: 0, queueRemoved: [], delivering: new Set(),
     flush: { running: false, done: 0, total: 0, summary: null }, log: [], history: loadHistory(Date.now()),
   });
-  // Events that arrive while listQueue is in flight are replayed on top of its answer.
-  let pending: EngineEvent[] | null = null;
-
-  function applyQueue(queue: Map<QueueId, QueueEntry>, e: EngineEvent): void {
-    if (e.type === 'queue:added' || e.type === 'queue:changed') queue.set(e.entry.id, e.entry);
-    else if (e.type === 'queue:removed') queue.delete(e.id);
-  }
-
-  // Queue events and log lines are applied in batches: copying a 100 000-entry map
-  // per event would make a big flush quadratic. One copy per batch keeps it linear.
+  // Queue events and log lines are applied in batches: a big flush sends thousands,
+  // and each batch makes the Queue page ask the engine once, not once per event.
   let batch: EngineEvent[] = [];
   let batchTimer: ReturnType<typeof setTimeout> | null = null;
 
@@ -69,7 +71,9 @@ export function createLive(client: MailstopClient): Live {
     const events = batch;
     batch = [];
     store.set((s) => {
-      let queue: Map<QueueId, QueueEntry> | null = null;
+      let size = s.queue.size;
+      let queueEvents = 0;
+      const removed: QueueId[] = [];
       let delivering: Set<QueueId> | null = null;
       const lines: string[] = [];
       for (const e of events) {
@@ -81,20 +85,25 @@ export function createLive(client: MailstopClient): Live {
           (delivering ??= new Set(s.delivering)).add(e.id);
           continue;
         }
-        applyQueue((queue ??= new Map(s.queue)), e);
+        queueEvents++;
+        if (e.type === 'queue:added') size++;
+        if (e.type === 'queue:removed') {
+          size = Math.max(0, size - 1);
+          removed.push(e.id);
+        }
         // A changed or removed entry is the end of its attempt (results are committed).
         if (e.type === 'queue:changed') (delivering ??= new Set(s.delivering)).delete(e.entry.id);
         if (e.type === 'queue:removed') (delivering ??= new Set(s.delivering)).delete(e.id);
       }
       const log = lines.length === 0 ? s.log : [...s.log, ...lines].slice(-LOG_KEEP);
-      return { ...s, log, queue: queue ?? s.queue, delivering: delivering ?? s.delivering };
+      const queueChanged = queueEvents > 0 ? { queue: { size }, queueVersion: s.queueVersion + 1, queueRemoved: removed } : {};
+      return { ...s, log, ...queueChanged, delivering: delivering ?? s.delivering };
     });
   }
 
   function onEvent(e: EngineEvent): void {
     const queueEvent = e.type === 'queue:added' || e.type === 'queue:changed' || e.type === 'queue:removed';
     if (queueEvent || e.type === 'delivery:attempting' || e.type === 'log:line') {
-      if (queueEvent && pending) pending.push(e);
       batch.push(e);
       batchTimer ??= setTimeout(applyBatch, BATCH_MS);
       return;
@@ -120,24 +129,13 @@ export function createLive(client: MailstopClient): Live {
   }
 
   async function refreshQueue(): Promise<void> {
-    pending = [];
-    try {
-      const entries = await client.listQueue();
-      // Map order is arrival order (new entries are appended, changes keep their
-      // place), so the Queue page never has to sort 100 000 rows.
-      entries.sort((a, b) => a.arrivalTime - b.arrivalTime || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-      const queue = new Map(entries.map((e) => [e.id, e]));
-      for (const e of pending) applyQueue(queue, e);
-      store.set((s) => ({ ...s, queue, queueLoaded: true, delivering: new Set([...s.delivering].filter((id) => queue.has(id))) }));
-    } finally {
-      pending = null;
-    }
+    store.set((s) => ({ ...s, queueVersion: s.queueVersion + 1 }), true);
   }
 
   async function refreshStatus(): Promise<void> {
     try {
       const status = await client.status();
-      store.set((s) => ({ ...s, status, error: null, history: addSample(s.history, Date.now(), status.counts.total) }));
+      store.set((s) => ({ ...s, status, error: null, queue: { size: status.counts.total }, queueLoaded: true, history: addSample(s.history, Date.now(), status.counts.total) }));
     } catch (err) {
       store.set((s) => ({ ...s, error: err instanceof Error ? err.message : String(err) }));
     }
@@ -171,6 +169,7 @@ export function createLive(client: MailstopClient): Live {
     }
   }
 
+  prefetchQueue(client);
   const unsubscribe = client.subscribe(onEvent);
   const unConnection = client.onConnection((connected) => {
     store.set((s) => ({ ...s, connected }));

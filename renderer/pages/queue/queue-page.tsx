@@ -1,30 +1,53 @@
 // Queue: the live mailq. Filters, a virtualized list, actions on a selection, a
-// detail drawer, and summaries. Everything comes from the live store, which the
-// engine's queue events keep current — no reload, no polling of the list.
+// detail drawer, and summaries. The engine filters and counts (listQueuePage); the
+// page asks for the rows in view and asks again when the live store says the queue
+// changed — no reload, no polling, and never the whole 100 000-entry list.
 import { Button, Group, SegmentedControl, Stack, Tabs, Text, TextInput, Title } from '@mantine/core';
-import { useCallback, useDeferredValue, useEffect, useMemo, useState } from 'react';
-import { useLiveState } from '../../state/context.tsx';
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import type { QueueEntry } from '../../../engine/contracts.ts';
+import type { QueuePageQuery } from '../../../engine/queue-view.ts';
+import { useLive, useLiveSelect } from '../../state/context.tsx';
+import { prefetchQueuePage, QUEUE_WINDOW_ROWS } from '../../state/queue-prefetch.ts';
 import { createStore, useStore } from '../../state/store.ts';
-import { EMPTY_FILTER, filterQueue, isEmptyFilter, prewarm, type QueueFilter } from './filters.ts';
+import { EMPTY_FILTER, isEmptyFilter, toViewFilter, type QueueFilter } from './filters.ts';
 import { QueueActions } from './queue-actions.tsx';
 import { QueueDetail } from './queue-detail.tsx';
 import { ShapeView, TopView } from './queue-stats.tsx';
 import { QueueTable } from './queue-table.tsx';
+import { useQueueWindow } from './use-queue-window.ts';
 
 // Filters survive leaving the page and coming back, like a form draft.
 const filterStore = createStore<QueueFilter>(EMPTY_FILTER);
 
 /** Ages in the list tick this often; the drawer's countdown ticks every second on its own. */
 const AGE_TICK_MS = 5000;
+/**
+ * The window asked for moves in steps of WINDOW_STEP rows and reaches one step
+ * above the first row in view and QUEUE_WINDOW_ROWS - WINDOW_STEP from there: a
+ * screen is ~15 rows, so scrolling asks again only every 40 rows.
+ */
+const WINDOW_STEP = 40;
 
 export function QueuePage() {
-  const { queue, status, queueLoaded, delivering } = useLiveState();
+  const { client } = useLive();
+  // Only what the page draws: a re-render of the whole page per log line or status
+  // poll would hold up the answer it is waiting for.
+  const online = useLiveSelect((s) => s.status?.online ?? null);
+  const mode = useLiveSelect((s) => s.status?.mode);
+  const delivering = useLiveSelect((s) => s.delivering);
+  const queueVersion = useLiveSelect((s) => s.queueVersion);
+  const queueRemoved = useLiveSelect((s) => s.queueRemoved);
   const filter = useStore(filterStore);
-  const setFilter = (patch: Partial<QueueFilter>): void => filterStore.set((f) => ({ ...f, ...patch }), true);
-  // Typing stays responsive on 100 000 rows: React filters with the deferred value.
-  const deferred = useDeferredValue(filter);
+  const viewFilter = useMemo(() => toViewFilter(filter), [filter]);
+  const [offset, setOffset] = useState(0);
+  const setFilter = (patch: Partial<QueueFilter>): void => {
+    const next = { ...filterStore.get(), ...patch };
+    // Ask from the key handler: the answer is on its way while React re-renders.
+    prefetchQueuePage(client, { filter: toViewFilter(next), offset, limit: QUEUE_WINDOW_ROWS });
+    filterStore.set(next, true);
+  };
   const [selected, setSelected] = useState<Set<string>>(new Set());
-  const [open, setOpen] = useState<string | null>(null);
+  const [open, setOpen] = useState<QueueEntry | null>(null);
   const [now, setNow] = useState(Date.now());
   const [tab, setTab] = useState<string | null>('messages');
 
@@ -33,33 +56,51 @@ export function QueuePage() {
     return () => clearInterval(t);
   }, []);
 
-  const all = useMemo(() => [...queue.values()], [queue]);
-  useEffect(() => prewarm(all), [all]);
-  const shown = useMemo(() => filterQueue(all, deferred), [all, deferred]);
+  const query = useMemo<QueuePageQuery>(() => ({ filter: viewFilter, offset, limit: QUEUE_WINDOW_ROWS }), [viewFilter, offset]);
+  const { page, error } = useQueueWindow(client, query, queueVersion);
+  const onRange = useCallback((start: number) => setOffset(Math.max(0, Math.floor(start / WINDOW_STEP) * WINDOW_STEP - WINDOW_STEP)), []);
+  const rowAt = useCallback((i: number): QueueEntry | null => {
+    if (!page || i < page.offset) return null;
+    return page.entries[i - page.offset] ?? null;
+  }, [page]);
 
-  // Drop selections of messages that left the queue.
+  // Drop selections of messages that left the queue; close the drawer of one that did.
   useEffect(() => {
+    if (queueRemoved.length === 0) return;
+    // A Set: a flush can remove thousands while thousands are selected.
+    const gone = new Set(queueRemoved);
+    setOpen((o) => (o && gone.has(o.id) ? null : o));
     setSelected((s) => {
-      const kept = [...s].filter((id) => queue.has(id));
+      const kept = [...s].filter((id) => !gone.has(id));
       return kept.length === s.size ? s : new Set(kept);
     });
-  }, [queue]);
+  }, [queueRemoved]);
+
+  // The open drawer follows its message's newest state while it is in the window.
+  useEffect(() => {
+    setOpen((o) => (o && page?.entries.find((e) => e.id === o.id)) ?? o);
+  }, [page]);
 
   const toggle = useCallback((id: string) => setSelected((s) => {
     const n = new Set(s);
     if (n.has(id)) n.delete(id); else n.add(id);
     return n;
   }), []);
-  const allSelected = shown.length > 0 && shown.every((e) => selected.has(e.id));
-  const toggleAll = (): void => setSelected(allSelected ? new Set() : new Set(shown.map((e) => e.id)));
-  const openEntry = open ? queue.get(open) ?? null : null;
+  const matched = page?.matched ?? 0;
+  const allSelected = matched > 0 && selected.size >= matched && page!.entries.every((e) => selected.has(e.id));
+  const toggleAll = (): void => {
+    if (allSelected) return setSelected(new Set());
+    // Every matching message, not just the rows in view: ask the engine for their IDs.
+    void client.listQueuePage({ filter: viewFilter, limit: 0, withIds: true }).then((p) => setSelected(new Set(p.ids ?? [])));
+  };
+  const openId = useCallback((id: string) => setOpen(page?.entries.find((e) => e.id === id) ?? null), [page]);
 
   return (
     <Stack gap="sm">
       <Group justify="space-between">
         <Title order={2}>Queue</Title>
-        <Text size="sm" c="dimmed" data-testid="queue-shown">
-          {queueLoaded ? `${shown.length} of ${queue.size} messages` : 'loading…'}
+        <Text size="sm" c={error ? 'red' : 'dimmed'} data-testid="queue-shown">
+          {page ? `${page.matched} of ${page.total} messages` : error ?? 'loading…'}
         </Text>
       </Group>
       <Tabs value={tab} onChange={setTab} keepMounted={false}>
@@ -80,14 +121,15 @@ export function QueuePage() {
               {!isEmptyFilter(filter) && <Button size="xs" variant="subtle" onClick={() => filterStore.set(EMPTY_FILTER, true)}>Clear filters</Button>}
             </Group>
             <QueueActions ids={[...selected]} onDone={() => setSelected(new Set())} />
-            <QueueTable entries={shown} selected={selected} now={now} online={status?.online ?? null} mode={status?.mode} delivering={delivering} allSelected={allSelected}
-              onToggle={toggle} onToggleAll={toggleAll} onOpen={setOpen} height="calc(100vh - 330px)" />
+            <QueueTable count={matched} rowAt={rowAt} onRange={onRange} loaded={page !== null} selected={selected} now={now} online={online}
+              mode={mode} delivering={delivering} allSelected={allSelected}
+              onToggle={toggle} onToggleAll={toggleAll} onOpen={openId} height="calc(100vh - 330px)" />
           </Stack>
         </Tabs.Panel>
-        <Tabs.Panel value="top" pt="sm"><TopView entries={shown} /></Tabs.Panel>
-        <Tabs.Panel value="shape" pt="sm"><ShapeView entries={shown} now={now} /></Tabs.Panel>
+        <Tabs.Panel value="top" pt="sm"><TopView filter={viewFilter} version={queueVersion} /></Tabs.Panel>
+        <Tabs.Panel value="shape" pt="sm"><ShapeView filter={viewFilter} version={queueVersion} /></Tabs.Panel>
       </Tabs>
-      <QueueDetail entry={openEntry} reason={{ online: status?.online ?? null, mode: status?.mode, delivering: open ? delivering.has(open) : false }} onClose={() => setOpen(null)} />
+      <QueueDetail entry={open} reason={{ online, mode, delivering: open ? delivering.has(open.id) : false }} onClose={() => setOpen(null)} />
     </Stack>
   );
 }

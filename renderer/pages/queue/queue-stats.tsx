@@ -1,13 +1,24 @@
 // The queue summarised: top recipients / domains / senders, and the qshape-style
-// age × domain table (who is piling up, and since when).
+// age × domain table (who is piling up, and since when). The engine counts over
+// the filtered queue (listQueuePage `summary`); these only draw its answer.
 import { SegmentedControl, Stack, Table, Text } from '@mantine/core';
 import { useMemo, useState } from 'react';
-import type { QueueEntry } from '../../../engine/contracts.ts';
-import { AGE_BUCKETS, qshape, topCounts } from './shape.ts';
+import type { QueueSummaryBy, QueueViewFilter } from '../../../engine/queue-view.ts';
+import { useLive } from '../../state/context.tsx';
+import { AGE_BUCKETS } from './shape.ts';
+import { useQueueWindow } from './use-queue-window.ts';
 
-export function TopView({ entries }: { entries: QueueEntry[] }) {
-  const [by, setBy] = useState<'recipient' | 'domain' | 'sender'>('domain');
-  const top = useMemo(() => topCounts(entries, by), [entries, by]);
+interface SummaryProps { filter: QueueViewFilter; version: number }
+
+function useSummary(filter: QueueViewFilter, version: number, by: QueueSummaryBy) {
+  const { client } = useLive();
+  const query = useMemo(() => ({ filter, limit: 0, summary: by }), [filter, by]);
+  return useQueueWindow(client, query, version).page?.summary ?? null;
+}
+
+export function TopView({ filter, version }: SummaryProps) {
+  const [by, setBy] = useState<QueueSummaryBy>('domain');
+  const top = useSummary(filter, version, by)?.top ?? [];
   const max = top[0]?.count ?? 1;
   return (
     <Stack gap="sm">
@@ -30,8 +41,8 @@ export function TopView({ entries }: { entries: QueueEntry[] }) {
   );
 }
 
-export function ShapeView({ entries, now }: { entries: QueueEntry[]; now: number }) {
-  const rows = useMemo(() => qshape(entries, now), [entries, now]);
+export function ShapeView({ filter, version }: SummaryProps) {
+  const rows = useSummary(filter, version, 'domain')?.shape ?? [];
   return (
     <Stack gap="xs">
       <Text size="sm" c="dimmed">Pending recipients by domain and message age in minutes (like Postfix <code>qshape</code>).</Text>

@@ -1,9 +1,11 @@
 // The queue as a virtualized grid: only the rows in view are in the DOM, so
 // 100 000 entries scroll as smoothly as 10 (TanStack Virtual). Rows are div-based
-// with ARIA grid roles because a virtualized <table> cannot keep its layout.
+// with ARIA grid roles because a virtualized <table> cannot keep its layout. The
+// grid holds only a window of entries (the engine sends what is in view, see
+// use-queue-window.ts); rows outside it show as loading until their window arrives.
 import { Text } from '@mantine/core';
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { memo, useCallback, useRef } from 'react';
+import { memo, useCallback, useEffect, useRef } from 'react';
 import type { OnlineState } from '../../../engine/api.ts';
 import type { QueueEntry } from '../../../engine/contracts.ts';
 import type { Settings } from '../../../engine/config/schema.ts';
@@ -48,7 +50,14 @@ const Row = memo(function Row({ entry, selected, now, online, mode, delivering, 
 });
 
 export interface QueueTableProps {
-  entries: QueueEntry[];
+  /** Rows in the grid (every matching message). */
+  count: number;
+  /** The entry at a row, or null while its window is on its way. */
+  rowAt(index: number): QueueEntry | null;
+  /** The rows in view changed (first and last index, overscan included). */
+  onRange(start: number, end: number): void;
+  /** The first answer is in: only then does an empty grid mean an empty queue. */
+  loaded: boolean;
   selected: ReadonlySet<string>;
   now: number;
   online: OnlineState | null;
@@ -63,16 +72,21 @@ export interface QueueTableProps {
 
 export function QueueTable(p: QueueTableProps) {
   const scrollRef = useRef<HTMLDivElement>(null);
-  const { entries } = p;
   // Stable callbacks matter: the virtualizer recomputes all row positions (O(n))
   // whenever they change, which on 100 000 rows would cost every scroll frame.
-  const getItemKey = useCallback((i: number) => entries[i].id, [entries]);
+  // Rows are keyed by index (the default) for the same reason: the entries behind
+  // them arrive in windows.
   const getScrollElement = useCallback(() => scrollRef.current, []);
   const estimateSize = useCallback(() => ROW_HEIGHT, []);
-  const virtualizer = useVirtualizer({ count: entries.length, getScrollElement, estimateSize, overscan: OVERSCAN, getItemKey });
+  const virtualizer = useVirtualizer({ count: p.count, getScrollElement, estimateSize, overscan: OVERSCAN });
+  const items = virtualizer.getVirtualItems();
+  const first = items[0]?.index ?? 0;
+  const last = items[items.length - 1]?.index ?? 0;
+  const { onRange } = p;
+  useEffect(() => onRange(first, last), [onRange, first, last]);
   const header = ['', 'Queue ID', 'State', 'Age', 'Size', 'Sender', 'Recipients', 'Why'];
   return (
-    <div role="grid" aria-rowcount={p.entries.length + 1} aria-label="Queued messages" data-testid="queue-grid" className={css.grid}>
+    <div role="grid" aria-rowcount={p.count + 1} aria-label="Queued messages" data-testid="queue-grid" className={css.grid}>
       <div role="row" aria-rowindex={1} className={`${css.row} ${css.head}`} style={{ gridTemplateColumns: COLUMNS, height: ROW_HEIGHT }}>
         <div role="columnheader" className={css.checkCell}>
           <input type="checkbox" className={css.check} checked={p.allSelected} onChange={p.onToggleAll} aria-label="Select all shown"
@@ -82,8 +96,14 @@ export function QueueTable(p: QueueTableProps) {
       </div>
       <div ref={scrollRef} style={{ height: p.height, overflow: 'auto', contain: 'strict' }} data-testid="queue-scroll">
         <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
-          {virtualizer.getVirtualItems().map((v) => {
-            const entry = p.entries[v.index];
+          {items.map((v) => {
+            const entry = p.rowAt(v.index);
+            if (!entry) {
+              return (
+                <div key={v.key} role="row" aria-rowindex={v.index + 2} aria-busy="true" data-testid="queue-row-loading" className={`${css.row} ${css.body}`}
+                  style={{ height: ROW_HEIGHT, transform: `translateY(${v.start}px)`, gridTemplateColumns: COLUMNS }} />
+              );
+            }
             return (
               <div key={v.key} role="row" aria-rowindex={v.index + 2} data-testid="queue-row" data-id={entry.id}
                 aria-selected={p.selected.has(entry.id)}
@@ -94,7 +114,7 @@ export function QueueTable(p: QueueTableProps) {
             );
           })}
         </div>
-        {p.entries.length === 0 && <Text c="dimmed" ta="center" p="xl" data-testid="queue-empty">The queue is empty.</Text>}
+        {p.loaded && p.count === 0 && <Text c="dimmed" ta="center" p="xl" data-testid="queue-empty">The queue is empty.</Text>}
       </div>
     </div>
   );

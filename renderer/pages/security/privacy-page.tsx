@@ -9,14 +9,14 @@ type Smtp = Settings['smtp'];
 type Flag = Smtp['privacy'][number];
 
 const FLAGS: { flag: Flag; label: string; detail: string }[] = [
-  { flag: 'goaway', label: 'goaway', detail: 'All of the restrictions below' },
+  { flag: 'goaway', label: 'goaway', detail: 'novrfy, noexpn, needmailhelo, noetrn and authwarnings together (not the two CLI restrictions)' },
   { flag: 'novrfy', label: 'novrfy', detail: 'VRFY never says whether a user exists' },
   { flag: 'noexpn', label: 'noexpn', detail: 'EXPN does not expand lists' },
-  { flag: 'needmailhelo', label: 'needmailhelo', detail: 'HELO/EHLO before MAIL (always enforced)' },
-  { flag: 'noetrn', label: 'noetrn', detail: 'No ETRN (always: ETRN is not offered)' },
-  { flag: 'authwarnings', label: 'authwarnings', detail: 'X-Authentication-Warning headers (not added yet)' },
-  { flag: 'restrictqrun', label: 'restrictqrun', detail: 'Only the owner may run the queue from the CLI' },
-  { flag: 'restrictmailq', label: 'restrictmailq', detail: 'Only the owner may list the queue from the CLI' },
+  { flag: 'needmailhelo', label: 'needmailhelo', detail: 'MAIL before HELO/EHLO gets 503 (without it, such a client is accepted)' },
+  { flag: 'noetrn', label: 'noetrn', detail: 'ETRN refused with 502 (without it, relay clients may start a queue run for a domain)' },
+  { flag: 'authwarnings', label: 'authwarnings', detail: 'X-Authentication-Warning header when a user sets another sender with sendmail -f, or a client skips HELO' },
+  { flag: 'restrictqrun', label: 'restrictqrun', detail: 'Only root and the data directory\'s owner may run the queue from the CLI (exit 77)' },
+  { flag: 'restrictmailq', label: 'restrictmailq', detail: 'Only root, the owner and its group may list the queue from the CLI (exit 77)' },
 ];
 
 const LIMITS: { key: keyof Smtp; label: string; sendmail: string; min: number }[] = [

@@ -55,7 +55,7 @@ export function RelayingPage() {
   const form = useSettingsForm<string[]>('security.relay', (s) => s.domains.relay, (relay) => ({ domains: { relay } }));
   if (!form.value) return <Text c="dimmed">Loading settings…</Text>;
   return (
-    <SecurityPage title="Relaying" sendmail={<>Sendmail's <code>relay-domains</code>: networks and client domains that may send mail anywhere. The local machine and logged-in users always may; mail to your own domains is accepted from everyone.</>}>
+    <SecurityPage title="Relaying" sendmail={<>Sendmail's <code>relay-domains</code>: networks (CIDR or IP) whose clients may send mail anywhere, and domains we relay for: mail <em>to</em> such a domain or its subdomains is accepted from anyone and passed on (backup MX, gateway), and clients named in it may relay. The local machine and logged-in users always may; mail to your own domains is accepted from everyone.</>}>
       <Card withBorder>
         <Text fw={600}>Relay networks and domains</Text>
         <Text size="sm" c="dimmed" mb="sm">192.168.0.0/24, 10.0.0.5, 2001:db8::/32, or a domain matched against the client's host name. Access-map <code>Connect:… RELAY</code> rules add more.</Text>

@@ -244,7 +244,12 @@ describe('buildDsn output is safe on any SMTP hop', () => {
 
 describe('who gets a DSN', () => {
   const r = (notify?: RecipientState['notify']): RecipientState => ({ address: 'x@example.net', status: 'bounced', notify });
-  const table: { kind: 'failure' | 'delay'; notify?: RecipientState['notify']; want: boolean }[] = [
+  const table: { kind: 'failure' | 'delay' | 'success'; notify?: RecipientState['notify']; want: boolean }[] = [
+    { kind: 'success', want: false }, // RFC 3461 §4.1: the default is FAILURE,DELAY
+    { kind: 'success', notify: ['SUCCESS'], want: true },
+    { kind: 'success', notify: ['SUCCESS', 'FAILURE'], want: true },
+    { kind: 'success', notify: ['FAILURE', 'DELAY'], want: false },
+    { kind: 'success', notify: ['NEVER'], want: false },
     { kind: 'failure', want: true },
     { kind: 'failure', notify: ['FAILURE'], want: true },
     { kind: 'failure', notify: ['NEVER'], want: false },
@@ -289,5 +294,45 @@ describe('who gets a DSN', () => {
     const { mail } = await parse(dsn.message);
     expect(mail.to && !Array.isArray(mail.to) ? mail.to.value[0].address : '').toBe('postmaster@mail.example.com');
     expect(mail.subject).toBe('Postmaster notify: see transcript for details');
+  });
+});
+
+describe('buildDsn success report', () => {
+  const DAVE: RecipientState & { action: 'delivered' } = {
+    address: 'dave@example.org', status: 'sent', notify: ['SUCCESS', 'FAILURE'], action: 'delivered',
+    lastReply: '250 2.0.0 delivered to maildir', dsnStatus: '2.0.0',
+  };
+  const ERIN: RecipientState & { action: 'relayed' } = {
+    address: 'erin@example.net', status: 'sent', notify: ['SUCCESS'], orcpt: 'rfc822;erin@example.net', action: 'relayed',
+    lastReply: '250 2.0.0 Ok: queued as 123', dsnStatus: '2.0.0', remoteMta: 'mx.example.net',
+  };
+  const FRANK_DEFAULT: RecipientState = { address: 'frank@example.net', status: 'sent', lastReply: '250 ok', dsnStatus: '2.0.0' };
+  const e = entry({ recipients: [DAVE, ERIN, FRANK_DEFAULT] });
+  const dsn = buildDsn({ entry: e, recipients: [DAVE, ERIN, FRANK_DEFAULT], kind: 'success', reportingMta: 'mail.example.com', original: ORIGINAL, now: NOW });
+
+  it('reports delivered and relayed recipients that asked for SUCCESS, with headers only', async () => {
+    const { mail, parts: p } = await parse(dsn.message);
+    expect(dsn.envelope).toEqual({ sender: '', recipients: [{ address: 'alice@example.org' }], body: '7BIT' });
+    expect(mail.subject).toBe('Successful Mail Delivery Report');
+    expect(p.map((x) => /Content-Type: ([^;\r]+)/.exec(x.headers)?.[1]))
+      .toEqual(['text/plain', 'message/delivery-status', 'text/rfc822-headers']);
+    const got = statusGroups(p[1].body).slice(1).map((g) => ({ to: g['final-recipient'], action: g.action, status: g.status, mta: g['remote-mta'] }));
+    expect(got).toEqual([
+      { to: 'rfc822; dave@example.org', action: 'delivered', status: '2.0.0', mta: undefined },
+      { to: 'rfc822; erin@example.net', action: 'relayed', status: '2.0.0', mta: 'dns; mx.example.net' },
+    ]);
+    expect(p[0].body).toContain('successful delivery notifications');
+    expect(p[0].body).toContain('relayed to non-DSN-aware mailer');
+    expect(p[0].body).not.toContain('frank@example.net'); // NOTIFY unset: no receipt
+    expect(p[2].body).toContain('Subject: Hi');
+    expect(dsn.message.toString()).not.toContain('Hello Bob'); // never the body
+  });
+
+  it('refuses a receipt for the null sender, to a double-bounce address, or that nobody asked for', () => {
+    const base = { recipients: [DAVE], kind: 'success' as const, reportingMta: 'h', original: ORIGINAL, now: NOW };
+    expect(shouldBounce(entry({ sender: '' }), 'success', [DAVE])).toBe(false);
+    expect(() => buildDsn({ ...base, entry: entry({ sender: '' }) })).toThrow(/sender is <>/);
+    expect(() => buildDsn({ ...base, entry: entry({ sender: '' }), to: 'postmaster' })).toThrow(/success DSN/);
+    expect(() => buildDsn({ ...base, entry: entry(), recipients: [FRANK_DEFAULT] })).toThrow(/NOTIFY/);
   });
 });

@@ -17,6 +17,11 @@ describe('healthCheck', () => {
   it('a tidy local setup is all ok', () => {
     expect(run({}, LOCAL, { tls: { configured: false, errors: [], warnings: [], info: null } })).toEqual(['ok open-relay']);
   });
+  it('says that relay-domains entries relay mail *to* those domains, and networks are client networks', () => {
+    const got = healthCheck(SettingsSchema.parse({ domains: { relay: ['192.168.0.0/24', '10.0.0.5', 'partner.example'] } }), { listeners: LOCAL })
+      .find((i) => i.item === 'open-relay')?.detail;
+    expect(got).toBe('relaying only for the local machine, authenticated users and 2 client network(s), and for anyone to the relay domain(s) partner.example and their subdomains');
+  });
   it('a stranger relaying is an error', () => {
     expect(run({}, PUBLIC, { relayProbe: { relayed: true, reply: '250 2.1.5 Ok' } })).toContain('error open-relay [domains.relay]');
   });

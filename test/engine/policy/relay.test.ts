@@ -7,7 +7,7 @@ import { testRelay } from '../../../engine/policy/relay.ts';
 const settings = SettingsSchema.parse({
   hostname: 'mx.example.org',
   listen: { address: '192.0.2.1' },
-  domains: { local: ['example.org'], relay: ['10.0.0.0/8'] },
+  domains: { local: ['example.org'], relay: ['10.0.0.0/8', 'partner.example'] },
   access: [{ key: 'Connect:198.51.100.7', action: 'RELAY' }, { key: 'Connect:198.51.100.66', action: 'REJECT' }, { key: 'From:spam.example', action: 'REJECT' }],
 });
 
@@ -21,12 +21,21 @@ describe('testRelay', () => {
       want: { accepted: false, relayed: false, local: false, stage: 'rcpt', reply: '550 5.7.1 <x%remote.example@example.org>... Relaying denied (percent hack not allowed)' } },
     { name: 'relay network', req: { client: '10.1.2.3', recipient: 'x@remote.example' },
       want: { accepted: true, relayed: true, local: false, stage: 'rcpt', reply: '250 2.1.5 Ok' } },
+    // relay-domains: mail *to* a relay domain (or below it) relays for anyone (backup MX).
+    { name: 'stranger to a relay domain', req: { client: '203.0.113.9', recipient: 'x@partner.example' },
+      want: { accepted: true, relayed: true, local: false, stage: 'rcpt', reply: '250 2.1.5 Ok' } },
+    { name: 'stranger to a subdomain of a relay domain', req: { client: '203.0.113.9', recipient: 'x@mx.partner.example' },
+      want: { accepted: true, relayed: true, local: false, stage: 'rcpt', reply: '250 2.1.5 Ok' } },
+    { name: 'stranger to a look-alike of a relay domain', req: { client: '203.0.113.9', recipient: 'x@notpartner.example' },
+      want: { accepted: false, relayed: false, local: false, stage: 'rcpt', reply: '550 5.7.1 <x@notpartner.example>... Relaying denied' } },
+    { name: 'stranger, percent hack through a relay domain', req: { client: '203.0.113.9', recipient: 'x%remote.example@partner.example' },
+      want: { accepted: false, relayed: false, local: false, stage: 'rcpt', reply: '550 5.7.1 <x%remote.example@partner.example>... Relaying denied (percent hack not allowed)' } },
     { name: 'Connect: RELAY', req: { client: '198.51.100.7', recipient: 'x@remote.example' },
       want: { accepted: true, relayed: true, local: false, stage: 'rcpt', reply: '250 2.1.5 Ok' } },
     { name: 'authenticated user', req: { client: '203.0.113.9', user: 'alice', recipient: 'x@remote.example' },
       want: { accepted: true, relayed: true, local: false, stage: 'rcpt', reply: '250 2.1.5 Ok' } },
     { name: 'refused at connect', req: { client: '198.51.100.66', recipient: 'bob@example.org' },
-      want: { accepted: false, relayed: false, local: true, stage: 'connect', reply: '550 5.7.1 [198.51.100.66]... Access denied' } },
+      want: { accepted: false, relayed: false, local: true, stage: 'connect', reply: '554 5.7.1 [198.51.100.66]... Access denied' } },
     { name: 'refused at MAIL', req: { client: '203.0.113.9', sender: 'a@spam.example', recipient: 'bob@example.org' },
       want: { accepted: false, relayed: false, local: true, stage: 'mail', reply: '550 5.7.1 <a@spam.example>... Access denied' } },
   ];

@@ -4,7 +4,7 @@
 // its own address with the original recipient as ORCPT.
 import { describe, expect, it } from 'vitest';
 import type { RecipientState } from '../../../engine/contracts.ts';
-import { foldOutcomes, reportedRecipient } from '../../../engine/qmgr/commit.ts';
+import { foldOutcomes, reportedRecipient, successLine } from '../../../engine/qmgr/commit.ts';
 import type { DestinationOutcome, RecipientOutcome } from '../../../engine/qmgr/deliver.ts';
 
 const alice: RecipientState = { address: 'alice@local.test', status: 'pending' };
@@ -41,5 +41,30 @@ describe('reportedRecipient', () => {
     });
     const own = reportedRecipient({ ...alice, orcpt: 'rfc822;old@x.test' }, local('bounced'));
     expect(own).toEqual({ address: 'alice@local.test', orcpt: 'rfc822;old@x.test', status: 'bounced', lastReply: 'bounced', dsnStatus: '5.1.1' });
+  });
+});
+
+describe('successLine', () => {
+  const asked: RecipientState = { address: 'alice@local.test', status: 'pending', notify: ['SUCCESS'] };
+  const cases: { name: string; part: DestinationOutcome; want: { address: string; action: string; orcpt?: string } | null }[] = [
+    { name: 'local mailbox: delivered', part: local('sent'), want: { address: 'alice@local.test', action: 'delivered' } },
+    { name: 'pipe: delivered', part: part('pipe:/usr/bin/x', 'alice@local.test', 'sent'), want: { address: 'alice@local.test', action: 'delivered' } },
+    { name: 'SMTP without DSN: relayed, original as ORCPT', part: remote('sent'), want: { address: 'alice@elsewhere.test', action: 'relayed', orcpt: 'rfc822;alice@local.test' } },
+    { name: 'SMTP with DSN: the next hop reports', part: { ...remote('sent'), dsnPassedOn: true }, want: null },
+    { name: 'discarded: nothing was delivered', part: part('discard:/dev/null', 'alice@local.test', 'sent'), want: null },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const line = successLine(asked, c.part);
+      const got = line && { address: line.address, action: line.action, ...(line.orcpt ? { orcpt: line.orcpt } : {}) };
+      expect(got).toEqual(c.want);
+      if (line) expect(line.status).toBe('sent');
+    });
+  }
+
+  it('foldOutcomes collects a line per destination delivered now, none for deferred or bounced ones', () => {
+    const f = foldOutcomes([asked], [outcome([local('sent'), remote('deferred')])], true);
+    expect(f.successes.map((r) => [r.address, r.action])).toEqual([['alice@local.test', 'delivered']]);
+    expect(foldOutcomes([asked], [outcome([local('bounced')])], true).successes).toEqual([]);
   });
 });

@@ -28,6 +28,10 @@ describe('select', () => {
 
   it('reports ids that are not queued', () => {
     expect(missingIds({ ids: ['A1', 'ZZ'] }, (id) => q.some((x) => x.id === id))).toEqual(['ZZ']);
-    expect(matches(q[0], { ids: [] })).toBe(true);
+  });
+
+  it('an empty ids list names no message (never the whole queue)', () => {
+    expect(matches(q[0], { ids: [] })).toBe(false);
+    expect(select(q, { ids: [] })).toEqual([]);
   });
 });

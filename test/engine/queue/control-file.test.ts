@@ -2,7 +2,7 @@
 // with a reason a person can act on (it goes to corrupt/, never guessed at).
 import { describe, expect, it } from 'vitest';
 import type { QueueEntry } from '../../../engine/contracts.ts';
-import { decodeControl, encodeControl, QF_VERSION } from '../../../engine/queue/control-file.ts';
+import { decodeControl, encodeControl, encodeInlineHead, QF_INLINE_VERSION, QF_VERSION } from '../../../engine/queue/control-file.ts';
 
 const ID = '0Abc0000000001';
 const entry: QueueEntry = {
@@ -25,7 +25,17 @@ describe('control file', () => {
     const text = encodeControl(entry);
     expect(JSON.parse(text)).toMatchObject({ qfVersion: QF_VERSION, id: ID });
     expect(text.endsWith('\n')).toBe(true);
-    expect(decodeControl(text, ID)).toEqual({ ok: true, entry });
+    expect(decodeControl(text, ID)).toEqual({ ok: true, entry, inline: false });
+  });
+
+  it('round-trips the head of an inline control file (version 2: the message follows the record)', () => {
+    const text = encodeInlineHead(entry);
+    expect(text.indexOf('\n')).toBe(text.length - 1); // the first '\n' ends the record
+    expect(JSON.parse(text)).toMatchObject({ qfVersion: QF_INLINE_VERSION, id: ID });
+    expect(decodeControl(text.slice(0, -1), ID)).toEqual({ ok: true, entry, inline: true });
+    // Newlines inside fields are escaped by JSON, so they cannot end the record early.
+    const tricky = { ...entry, sender: 'a\nb@example.com' };
+    expect(encodeInlineHead(tricky).split('\n').length).toBe(2);
   });
 
   const bad = (over: Record<string, unknown>) => JSON.stringify({ qfVersion: QF_VERSION, ...entry, ...over });
@@ -34,7 +44,7 @@ describe('control file', () => {
     { name: 'cut short', text: encodeControl(entry).slice(0, 50), want: /not valid JSON/ },
     { name: 'not an object', text: '[1,2]', want: /not a JSON object/ },
     { name: 'no version', text: JSON.stringify(entry), want: /version undefined/ },
-    { name: 'future version', text: bad({ qfVersion: 2 }), want: /version 2/ },
+    { name: 'future version', text: bad({ qfVersion: 3 }), want: /version 3/ },
     { name: 'id of another file', text: bad({ id: '0Abc0000000002' }), want: /does not match/ },
     { name: 'sender missing', text: bad({ sender: null }), want: /sender/ },
     { name: 'no recipients', text: bad({ recipients: [] }), want: /recipients/ },

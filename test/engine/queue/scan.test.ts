@@ -11,7 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { QueueEntry } from '../../../engine/contracts.ts';
 import { newQueueId, queueIdPid } from '../../../engine/queue/queue-id.ts';
 import { ORPHAN_GRACE_MS } from '../../../engine/queue/scan.ts';
-import { createSpool } from '../../../engine/queue/spool.ts';
+import { createSpool, INLINE_MAX } from '../../../engine/queue/spool.ts';
 
 const MESSAGE = 'Subject: hi\r\n\r\nHello.\r\n';
 
@@ -46,17 +46,32 @@ describe('recover() beside a writer in another process', () => {
     await engine.recover();
     const cli = createSpool(dir); // the sendmail fallback: another process, another spool instance
     const w = await cli.begin();
-    await w.write(Buffer.from(MESSAGE.slice(0, 10)));
+    // Larger than INLINE_MAX: streamed to a df while it arrives, so there is a file to leave alone.
+    const big = Buffer.alloc(INLINE_MAX + 1, 'x');
+    await w.write(Buffer.from(MESSAGE));
+    await w.write(big);
 
     const atStart = await engine.recover(); // the engine starts while the CLI writes
     expect(atStart).toMatchObject({ entries: [], cleaned: 0, young: 1 });
 
-    await w.write(Buffer.from(MESSAGE.slice(10)));
+    await w.write(Buffer.from('\r\n'));
     const committed = await w.commit(partial());
     const swept = await engine.sweep(() => false);
     expect(swept.entries).toEqual([committed]);
     expect(swept.corrupt).toEqual([]);
     expect(await engine.listCorrupt()).toEqual([]);
+  });
+
+  it('a small message being written is an empty df until its commit, left alone as young', async () => {
+    const engine = createSpool(dir);
+    await engine.recover();
+    const w = await createSpool(dir).begin();
+    await w.write(Buffer.from(MESSAGE));
+    expect(await readdir(dir)).toEqual(['df' + w.id]);
+    expect(await engine.recover()).toEqual({ entries: [], cleaned: 0, corrupt: [], young: 1 });
+    const committed = await w.commit(partial());
+    expect((await readdir(dir)).sort()).toEqual(['df' + committed.id, 'qf' + committed.id]);
+    expect((await engine.sweep(() => false)).entries).toEqual([committed]);
   });
 
   const cases: { name: string; files: Record<string, string>; ageMs: number; want: { cleaned: number; young?: number; left: string[] } }[] = [

@@ -8,7 +8,8 @@ import { text } from 'node:stream/consumers';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { QueueEntry } from '../../../engine/contracts.ts';
 import { newQueueId } from '../../../engine/queue/queue-id.ts';
-import { createSpool } from '../../../engine/queue/spool.ts';
+import { encodeControl } from '../../../engine/queue/control-file.ts';
+import { createSpool, INLINE_MAX } from '../../../engine/queue/spool.ts';
 import { ORPHAN_GRACE_MS } from '../../../engine/queue/scan.ts';
 import type { Spool } from '../../../engine/queue/types.ts';
 
@@ -35,6 +36,23 @@ async function store(spool: Spool, body: string | Buffer = MESSAGE, over: Partia
   const step = Math.max(7, Math.ceil(buf.length / 8)); // several writes, like cleanup
   for (let i = 0; i < buf.length; i += step) await w.write(buf.subarray(i, i + step));
   return w.commit(partial(over));
+}
+
+/**
+ * An entry in the version-1 layout (qfID record + dfID message), as Mailstop wrote
+ * every entry before inline control files and still writes messages over INLINE_MAX.
+ */
+async function storeV1(body: string = MESSAGE, over: Partial<QueueEntry> = {}): Promise<QueueEntry> {
+  const id = newQueueId();
+  const entry: QueueEntry = { id, ...partial(over), size: Buffer.byteLength(body) };
+  await writeFile(join(dir, 'df' + id), body);
+  await writeFile(join(dir, 'qf' + id), encodeControl(entry));
+  return entry;
+}
+
+/** The record of a control file (its first line; an inline message follows it). */
+async function record(id: string): Promise<Record<string, unknown>> {
+  return JSON.parse((await readFile(join(dir, 'qf' + id), 'utf8')).split('\n')[0]);
 }
 
 /** Recover as if the grace period for half-written files had passed (a restart long after a crash). */
@@ -117,8 +135,31 @@ describe('commit and recover', () => {
 
 describe('crash leftovers', () => {
   type Outcome = 'intact' | 'cleaned' | 'corrupt';
-  const cases: { name: string; make: (spool: Spool) => Promise<string>; want: Outcome; reason?: RegExp }[] = [
+  const cases: { name: string; make: (spool: Spool) => Promise<string>; want: Outcome; reason?: RegExp; split?: true }[] = [
     { name: 'committed entry', want: 'intact', make: async (s) => (await store(s)).id },
+    { name: 'committed large entry (qf + df)', want: 'intact', split: true, make: async (s) => (await store(s, MESSAGE + 'x'.repeat(INLINE_MAX))).id },
+    { name: 'entry in the version-1 layout', want: 'intact', split: true, make: async () => (await storeV1()).id },
+    {
+      name: 'tf of an unfinished inline commit (with its empty df)',
+      want: 'cleaned',
+      make: async (s) => {
+        const e = await store(s);
+        const whole = await readFile(join(dir, 'qf' + e.id));
+        await rm(join(dir, 'qf' + e.id));
+        await writeFile(join(dir, 'tf' + e.id), whole.subarray(0, whole.length - 7)); // crash before its fdatasync
+        return e.id;
+      },
+    },
+    {
+      name: 'inline qf cut short',
+      want: 'corrupt',
+      reason: /control file is truncated: message has \d+ of \d+ bytes/,
+      make: async (s) => {
+        const e = await store(s);
+        await truncate(join(dir, 'qf' + e.id), (await readFile(join(dir, 'qf' + e.id))).length - 5);
+        return e.id;
+      },
+    },
     {
       name: 'tf of an unfinished commit (with its df)',
       want: 'cleaned',
@@ -172,8 +213,8 @@ describe('crash leftovers', () => {
       name: 'qf whose df is truncated',
       want: 'corrupt',
       reason: /truncated: 5 of \d+ bytes/,
-      make: async (s) => {
-        const e = await store(s);
+      make: async () => {
+        const e = await storeV1();
         await truncate(join(dir, 'df' + e.id), 5);
         return e.id;
       },
@@ -182,8 +223,8 @@ describe('crash leftovers', () => {
       name: 'qf whose df is missing',
       want: 'corrupt',
       reason: /data file is missing/,
-      make: async (s) => {
-        const e = await store(s);
+      make: async () => {
+        const e = await storeV1();
         await rm(join(dir, 'df' + e.id));
         return e.id;
       },
@@ -207,11 +248,11 @@ describe('crash leftovers', () => {
       expect({ case: c.name, got }).toEqual({ case: c.name, got: c.want });
       if (c.reason) expect({ case: c.name, reason: report.corrupt.find((e) => e.name === c.id)?.reason }).toEqual({ case: c.name, reason: expect.stringMatching(c.reason) });
     }
-    expect(report.cleaned).toBe(3); // tf + its df, and the lone df
+    expect(report.cleaned).toBe(5); // tf + its df, the lone df, the inline tf + its empty df
 
-    const intact = made.filter((c) => c.want === 'intact').map((c) => c.id);
+    const intact = made.filter((c) => c.want === 'intact');
     const left = (await readdir(dir)).sort();
-    expect(left).toEqual(['README', 'corrupt', ...intact.flatMap((id) => ['df' + id, 'qf' + id])].sort());
+    expect(left).toEqual(['README', 'corrupt', ...intact.flatMap((c) => ['df' + c.id, 'qf' + c.id])].sort());
 
     // Kept, never deleted: every damaged entry's files are in corrupt/ and listed with its reason.
     const corruptFiles = await readdir(join(dir, 'corrupt'));
@@ -262,8 +303,28 @@ describe('update', () => {
     const report = await createSpool(dir).recover(later());
     expect(report.entries).toEqual([e]);
     expect(report.cleaned).toBe(1);
-    expect(JSON.parse(await readFile(join(dir, 'qf' + e.id), 'utf8'))).toMatchObject({ state: 'deferred' });
+    expect(await record(e.id)).toMatchObject({ state: 'deferred' });
   });
+
+  const layouts: { name: string; make: (spool: Spool) => Promise<QueueEntry>; body: string; files: (id: string) => string[] }[] = [
+    { name: 'inline', make: (sp) => store(sp), body: MESSAGE, files: (id) => ['df' + id, 'qf' + id] },
+    { name: 'large (qf + df)', make: (sp) => store(sp, MESSAGE + 'y'.repeat(INLINE_MAX)), body: MESSAGE + 'y'.repeat(INLINE_MAX), files: (id) => ['df' + id, 'qf' + id] },
+    { name: 'version 1', make: async (sp) => { await sp.recover(); return storeV1(); }, body: MESSAGE, files: (id) => ['df' + id, 'qf' + id] },
+  ];
+  for (const l of layouts) {
+    it(`keeps the message and the layout of a ${l.name} entry`, async () => {
+      const spool = createSpool(dir);
+      const e = await l.make(spool);
+      const next: QueueEntry = { ...e, attempts: 1, recipients: [{ address: 'bob@example.net', status: 'pending', lastReply: '451 4.3.0 a much longer record than before' }] };
+      const reader = spool.open(e.id); // opened before the update: still reads the whole message
+      await spool.update(next);
+      expect(await text(reader)).toBe(l.body);
+      expect(await text(createSpool(dir).open(e.id))).toBe(l.body);
+      expect(await createSpool(dir).readHeaders(e.id)).toBe('From: alice@example.com\r\nTo: bob@example.net\r\nSubject: hi\r\n');
+      expect((await readdir(dir)).sort()).toEqual(l.files(e.id));
+      expect((await createSpool(dir).recover()).entries).toEqual([next]);
+    });
+  }
 
   it('concurrent updates of one entry end with the last one written', async () => {
     const spool = createSpool(dir);
@@ -327,9 +388,20 @@ describe('reading and removing', () => {
     const moved = await spool.moveToCorrupt(e.id, 'operator said so');
     expect(moved).toMatchObject({ name: e.id, reason: 'operator said so', size: expect.any(Number) });
     expect(await spool.list()).toEqual([]);
-    expect(await readFile(join(dir, 'corrupt', 'df' + e.id), 'utf8')).toBe(MESSAGE);
+    // Inline: the qf holds the record and the message, the df is empty.
+    expect(await readFile(join(dir, 'corrupt', 'df' + e.id), 'utf8')).toBe('');
+    expect((await readFile(join(dir, 'corrupt', 'qf' + e.id), 'utf8')).endsWith('\n' + MESSAGE)).toBe(true);
     expect(await spool.listCorrupt()).toEqual([moved]);
     await expect(spool.moveToCorrupt(e.id, 'again')).rejects.toThrow(/no files/);
+  });
+
+  it('moveToCorrupt moves both files of a version-1 entry', async () => {
+    const spool = createSpool(dir);
+    await spool.recover();
+    const e = await storeV1();
+    await spool.moveToCorrupt(e.id, 'operator said so');
+    expect(await readFile(join(dir, 'corrupt', 'df' + e.id), 'utf8')).toBe(MESSAGE);
+    expect(await readdir(dir)).toEqual(['corrupt']);
   });
 
   it('freeBlocks reports the filesystem free space in KiB', async () => {

@@ -1,7 +1,7 @@
 // Test rig for smtpd: the real pipeline head (smtpd → policy → cleanup → spool on
 // disk, maillog on disk) on 127.0.0.1:0, and a raw SMTP client that sends exact
 // bytes and reads replies, for dialogues where a library client would "fix" the input.
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +14,7 @@ import { createPolicy } from '../../../engine/policy/index.ts';
 import { createSpool } from '../../../engine/queue/spool.ts';
 import type { Spool } from '../../../engine/queue/types.ts';
 import type { SmtpPolicy } from '../../../engine/policy/types.ts';
-import { createSmtpd, type ListenerName, type Smtpd } from '../../../engine/smtpd/index.ts';
+import { createSmtpd, type ListenerName, type Smtpd, type SmtpdDeps } from '../../../engine/smtpd/index.ts';
 
 export const HOST = 'mx.example.org';
 
@@ -27,13 +27,13 @@ export interface Rig {
   logLines: string[];
   queued: QueueEntry[];
   listener: Listener;
-  /** Names of committed control files in the spool right now. */
+  /** Ids of the entries committed in the spool right now (asked through the spool, not file names). */
   committed(): Promise<string[]>;
   close(): Promise<void>;
 }
 
 /** `policy` replaces the real one only where a test needs verdicts the first policy never gives. */
-export async function startRig(input: SettingsInput = {}, listen: ListenerName = 'smtp', policyOverride?: SmtpPolicy): Promise<Rig> {
+export async function startRig(input: SettingsInput = {}, listen: ListenerName = 'smtp', policyOverride?: SmtpPolicy, extra: Pick<SmtpdDeps, 'onEtrn'> = {}): Promise<Rig> {
   const home = await mkdtemp(join(tmpdir(), 'mailstop-smtpd-'));
   const settings = SettingsSchema.parse({ hostname: HOST, domains: { local: ['example.org'] }, ...input });
   const spool = createSpool(join(home, 'spool'));
@@ -42,13 +42,12 @@ export async function startRig(input: SettingsInput = {}, listen: ListenerName =
   const queued: QueueEntry[] = [];
   const cleanup = createCleanup({ spool, settings: () => settings, onQueued: (e) => queued.push(e) });
   const policy = policyOverride ?? createPolicy({ settings: () => settings });
-  const smtpd = createSmtpd({ settings: () => settings, cleanup, policy, spool, log, hostname: () => HOST, home });
+  const smtpd = createSmtpd({ settings: () => settings, cleanup, policy, spool, log, hostname: () => HOST, home, ...extra });
   const listener = await smtpd.listen(listen, '127.0.0.1', 0);
   return {
     home, settings, spool, smtpd, log, logLines, queued, listener,
     async committed() {
-      const files = await readdir(join(home, 'spool')).catch(() => [] as string[]);
-      return files.filter((f) => f.startsWith('qf')).sort();
+      return (await spool.list()).map((e) => e.id).sort();
     },
     async close() {
       await smtpd.close();

@@ -1,10 +1,11 @@
 // smtpd over loopback with real clients (nodemailer's SMTPConnection and raw
 // sockets for exact bytes), the real policy, cleanup, spool files and maillog.
 import { execFile } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import SMTPConnection from 'nodemailer/lib/smtp-connection/index.js';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createSpool } from '../../../engine/queue/spool.ts';
 import { codeOf, ehlo, HOST, RawClient, startRig, type Rig } from './harness.ts';
 
 let rig: Rig | undefined;
@@ -36,7 +37,7 @@ describe('smtpd greeting and EHLO', () => {
     const got = (await c.cmd('EHLO client.example'))!.split('\n').map((l) => l.slice(4));
     expect(got).toEqual([
       `${HOST} Hello [127.0.0.1], pleased to meet you`,
-      'PIPELINING', '8BITMIME', 'SMTPUTF8', 'ENHANCEDSTATUSCODES', 'DSN', 'SIZE 1048576',
+      'PIPELINING', '8BITMIME', 'SMTPUTF8', 'ENHANCEDSTATUSCODES', 'DSN', 'SIZE 1048576', 'ETRN',
     ]);
   });
 
@@ -62,12 +63,15 @@ describe('smtpd accepts mail durably', () => {
     expect(codeOf(await c.cmd('DATA'))).toBe('354');
     c.send(MESSAGE + '.\r\n');
     const reply = await c.reply();
-    // Look at the disk the moment the reply arrives: the committed control file is there.
-    const qf = readdirSync(join(r.home, 'spool')).filter((f) => f.startsWith('qf'));
+    // Ask the spool the moment the reply arrives (its own API, not file names): the
+    // entry is committed and its message readable in full.
+    const listed = await createSpool(join(r.home, 'spool')).list();
     expect(reply).toMatch(/^250 2\.0\.0 Ok: queued as [0-9A-Za-z]{14}$/);
     const id = reply!.split(' ').pop()!;
-    expect(qf).toEqual([`qf${id}`]);
-    expect(existsSync(join(r.home, 'spool', `df${id}`))).toBe(true);
+    expect(listed.map((e) => ({ id: e.id, sender: e.sender, rcpts: e.recipients.map((x) => x.address) })))
+      .toEqual([{ id, sender: 'alice@example.com', rcpts: ['bob@example.org'] }]);
+    const stored = Buffer.concat(await createSpool(join(r.home, 'spool')).open(id).toArray()).toString();
+    expect(stored).toContain('Subject: hi\r\n\r\nHello\r\n');
     expect(r.logLines.some((l) => l.includes(`${id}: from=<alice@example.com>`))).toBe(true);
   });
 

@@ -1,5 +1,5 @@
-// Privacy and limits of issue 6 at the SMTP dialogue: needmailhelo,
-// the bad-recipient throttle, a greeting without software name, no ETRN.
+// Limits of issue 6 at the SMTP dialogue: the bad-recipient throttle and a
+// greeting without software name.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SettingsInput } from '../../../engine/config/schema.ts';
 import { codeOf, ehlo, HOST, RawClient, startRig, type Rig } from './harness.ts';
@@ -11,21 +11,7 @@ afterEach(async () => {
 });
 const start = async (input: SettingsInput) => (rig = await startRig(input));
 
-describe('needmailhelo', () => {
-  // smtp-server itself insists on HELO/EHLO first, so Sendmail's needmailhelo is
-  // always in effect; the setting cannot switch it off.
-  for (const privacy of [['needmailhelo'], ['goaway'], []] as const) {
-    it(`privacy [${privacy.join(', ')}]: MAIL before HELO gets 503; after HELO it works`, async () => {
-      const r = await start({ smtp: { privacy: [...privacy] } });
-      const c = await RawClient.connect(r.listener.port);
-      await c.reply();
-      expect(codeOf(await c.cmd('MAIL FROM:<a@example.com>'))).toMatch(/^503/);
-      await c.cmd('EHLO client.example');
-      expect(codeOf(await c.cmd('MAIL FROM:<a@example.com>'))).toBe('250 2.1.0');
-      c.end();
-    });
-  }
-});
+// needmailhelo, noetrn/ETRN and goaway: privacy.test.ts.
 
 describe('badRcptThrottle', () => {
   it('after N refused recipients the session is throttled and says so in the log once', async () => {
@@ -56,11 +42,5 @@ describe('what a stranger learns', () => {
     const greeting = await c.reply();
     c.end();
     expect(greeting).toBe(`220 ${HOST} ESMTP`);
-  });
-  it('ETRN is not offered (noetrn is always in effect: nothing starts a queue run for a stranger)', async () => {
-    const r = await start({});
-    const c = await ehlo(r.listener.port);
-    expect(codeOf(await c.cmd('ETRN example.org'))).toMatch(/^5/);
-    c.end();
   });
 });

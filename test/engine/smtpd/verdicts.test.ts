@@ -47,10 +47,35 @@ async function transaction(r: Rig): Promise<string[]> {
 const reject554: Verdict = { action: 'reject', code: 554, enhanced: '5.7.1', text: 'Access denied' };
 const temp450: Verdict = { action: 'tempfail', code: 450, enhanced: '4.7.1', text: 'Try again later' };
 
+describe('a refusal at connect replaces the greeting', () => {
+  it('an access-map Connect: REJECT (550 in the map) is greeted 554 5.7.1 with its text, then closed', async () => {
+    rig = await startRig({ access: [{ key: 'Connect:127.0.0.2', action: 'REJECT' }] });
+    const c = await RawClient.connect(rig.listener.port, '127.0.0.2');
+    clients.push(c);
+    const got = await c.reply();
+    await c.waitClosed();
+    expect(got).toBe('554 5.7.1 [127.0.0.2]... Access denied');
+    expect(c.closed).toBe(true);
+  });
+
+  it('a temporary failure closes with 421 4.7.1 and the check\'s text', async () => {
+    rig = await startRig({}, 'smtp', scripted('connect', { action: 'tempfail', code: 451, enhanced: '4.4.3', text: 'DNS lookup failed, try later' }));
+    const c = await RawClient.connect(rig.listener.port);
+    clients.push(c);
+    const got = await c.reply();
+    await c.waitClosed();
+    expect(got).toBe('421 4.7.1 DNS lookup failed, try later');
+  });
+});
+
 describe('policy verdicts become replies', () => {
   const cases: { name: string; stage: Stage; verdict: Verdict; want: string[]; stored: number }[] = [
     { name: 'reject at connect refuses the greeting', stage: 'connect', verdict: reject554, want: ['554 5.7.1'], stored: 0 },
     { name: 'tempfail at connect', stage: 'connect', verdict: { ...temp450, code: 421 }, want: ['421 4.7.1'], stored: 0 },
+    // RFC 5321 §3.1/§4.3.2: the greeting may only be 220, 554 or 421, whatever code the check chose.
+    { name: 'reject 550 at connect is greeted 554', stage: 'connect', verdict: { ...reject554, code: 550, enhanced: '5.7.0' }, want: ['554 5.7.1'], stored: 0 },
+    { name: 'tempfail 451 at connect is greeted 421', stage: 'connect', verdict: { ...temp450, code: 451, enhanced: '4.3.0' }, want: ['421 4.7.1'], stored: 0 },
+    { name: 'tempfail 450 at connect is greeted 421', stage: 'connect', verdict: temp450, want: ['421 4.7.1'], stored: 0 },
     // HELO checks are delayed to MAIL FROM (Postfix smtpd_delay_reject).
     { name: 'reject of the HELO name, answered at MAIL', stage: 'helo', verdict: reject554, want: ['220', '250', '554 5.7.1'], stored: 0 },
     { name: 'reject at MAIL', stage: 'mail', verdict: { ...reject554, code: 550 }, want: ['220', '250', '550 5.7.1'], stored: 0 },
