@@ -159,3 +159,10 @@ export const ENGINE_API_METHODS = [
   'parseAliases', 'previewRewrite', 'checkRouting',
 ] as const satisfies readonly Exclude<keyof EngineApi, 'subscribe'>[];
 export type EngineApiMethod = (typeof ENGINE_API_METHODS)[number];
+
+// What the outside world (renderer, Electron, CLI) may name without reaching into
+// the stages: the settings' types and the queue view's query and answer shapes.
+export type { Route, SmartHost } from './config/schema.ts';
+export type { Settings };
+export type { QueueViewFilter, QueueSummaryBy, QueuePage, QueuePageQuery, ShapeRow, Top } from './queue-view.ts';
+export { AGE_BUCKETS } from './queue-view.ts';

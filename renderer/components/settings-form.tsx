@@ -5,7 +5,7 @@
 import { Alert, Button, Group, Text } from '@mantine/core';
 import { useMemo, useState } from 'react';
 import type { FieldError, SettingsPatch } from '../../engine/api.ts';
-import type { Settings } from '../../engine/config/schema.ts';
+import type { Settings } from '../../engine/api.ts';
 import { fieldError, useDraft } from '../state/drafts.ts';
 import { useLive, useLiveState } from '../state/context.tsx';
 

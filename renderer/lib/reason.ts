@@ -3,7 +3,7 @@
 // sentence out; the engine's own `reason` is the fallback, never discarded.
 import type { OnlineState } from '../../engine/api.ts';
 import type { QueueEntry } from '../../engine/contracts.ts';
-import type { Settings } from '../../engine/config/schema.ts';
+import type { Settings } from '../../engine/api.ts';
 
 /** "452-4.2.2 Mailbox full\n452 4.2.2 try later" → "452 mailbox full, try later" */
 export function plainReply(reply: string): string {

@@ -2,7 +2,7 @@
 // online (the probe), queue-run schedules (sendmail -q1h in cron), the slow-queue
 // rule, and the warn / return times.
 import { Card, NumberInput, Radio, Select, Stack, Switch, Text, TextInput, Textarea, Title, Group } from '@mantine/core';
-import type { Settings } from '../../engine/config/schema.ts';
+import type { Settings } from '../../engine/api.ts';
 import { SaveBar, useSettingsForm } from '../components/settings-form.tsx';
 
 type Delivery = Settings['delivery'];

@@ -4,7 +4,7 @@
 import { Alert, Button, Card, Group, List, NumberInput, PasswordInput, Select, Stack, Switch, Text, TextInput, Title } from '@mantine/core';
 import { useState } from 'react';
 import type { SmartHostTestStep } from '../../engine/api.ts';
-import type { SmartHost } from '../../engine/config/schema.ts';
+import type { SmartHost } from '../../engine/api.ts';
 import { SaveBar, useSettingsForm } from '../components/settings-form.tsx';
 import { useLive } from '../state/context.tsx';
 

@@ -6,7 +6,7 @@
 // every page sees the same picture and none reloads to get it.
 import type { EngineEvent, EngineStatus, FlushSummary } from '../../engine/api.ts';
 import type { QueueId } from '../../engine/contracts.ts';
-import type { Settings } from '../../engine/config/schema.ts';
+import type { Settings } from '../../engine/api.ts';
 import type { MailstopClient } from '../api/client.ts';
 import { addDelivery, addSample, loadHistory, saveHistory, type History } from './history.ts';
 import { prefetchQueue } from './queue-prefetch.ts';

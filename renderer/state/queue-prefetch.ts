@@ -3,7 +3,7 @@
 // computes the first rows while React mounts, not after), and a filter keystroke's
 // window from the key handler (sent before React re-renders the page). The page's
 // own request (use-queue-window.ts) takes the answer when the question matches.
-import type { QueuePage, QueuePageQuery } from '../../engine/queue-view.ts';
+import type { QueuePage, QueuePageQuery } from '../../engine/api.ts';
 import type { MailstopClient } from '../api/client.ts';
 
 /**

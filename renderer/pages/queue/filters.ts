@@ -2,8 +2,8 @@
 // text. The form's shape lives here; the matching itself is the engine's
 // (engine/queue-view.ts filterEntries), which runs next to the queue index so a
 // keystroke over 100 000 messages sends a filter, not the list.
-import type { QueueEntry, QueueState } from '../../../engine/contracts.ts';
-import { filterEntries, type QueueViewFilter } from '../../../engine/queue-view.ts';
+import type { QueueState } from '../../../engine/contracts.ts';
+import type { QueueViewFilter } from '../../../engine/api.ts';
 
 export interface QueueFilter {
   state: QueueState | 'all';
@@ -25,9 +25,4 @@ export function toViewFilter(f: QueueFilter): QueueViewFilter {
   if (f.state !== 'all') out.state = f.state;
   for (const k of ['sender', 'recipient', 'domain', 'text'] as const) if (f[k].trim()) out[k] = f[k];
   return out;
-}
-
-/** Entries matching every given part of the filter, in the order given (the engine's rules). */
-export function filterQueue(entries: Iterable<QueueEntry>, f: QueueFilter): QueueEntry[] {
-  return filterEntries(entries, toViewFilter(f));
 }

@@ -5,7 +5,7 @@
 import { Button, Group, SegmentedControl, Stack, Tabs, Text, TextInput, Title } from '@mantine/core';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { QueueEntry } from '../../../engine/contracts.ts';
-import type { QueuePageQuery } from '../../../engine/queue-view.ts';
+import type { QueuePageQuery } from '../../../engine/api.ts';
 import { useLive, useLiveSelect } from '../../state/context.tsx';
 import { prefetchQueuePage, QUEUE_WINDOW_ROWS } from '../../state/queue-prefetch.ts';
 import { createStore, useStore } from '../../state/store.ts';

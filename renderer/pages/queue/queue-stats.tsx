@@ -3,9 +3,9 @@
 // the filtered queue (listQueuePage `summary`); these only draw its answer.
 import { SegmentedControl, Stack, Table, Text } from '@mantine/core';
 import { useMemo, useState } from 'react';
-import type { QueueSummaryBy, QueueViewFilter } from '../../../engine/queue-view.ts';
+import type { QueueSummaryBy, QueueViewFilter } from '../../../engine/api.ts';
 import { useLive } from '../../state/context.tsx';
-import { AGE_BUCKETS } from './shape.ts';
+import { AGE_BUCKETS } from '../../../engine/api.ts';
 import { useQueueWindow } from './use-queue-window.ts';
 
 interface SummaryProps { filter: QueueViewFilter; version: number }

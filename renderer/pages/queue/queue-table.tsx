@@ -8,7 +8,7 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { memo, useCallback, useEffect, useRef } from 'react';
 import type { OnlineState } from '../../../engine/api.ts';
 import type { QueueEntry } from '../../../engine/contracts.ts';
-import type { Settings } from '../../../engine/config/schema.ts';
+import type { Settings } from '../../../engine/api.ts';
 import { formatSize, formatSpan, senderLabel } from '../../lib/format.ts';
 import { plainReason } from '../../lib/reason.ts';
 import css from './queue-table.module.css';

@@ -2,7 +2,7 @@
 // again when the question changes or the queue does (the live store's queueVersion).
 // Never holds the whole queue: with 100 000 messages that is 40 MB of JSON.
 import { useEffect, useRef, useState } from 'react';
-import type { QueuePage, QueuePageQuery } from '../../../engine/queue-view.ts';
+import type { QueuePage, QueuePageQuery } from '../../../engine/api.ts';
 import type { MailstopClient } from '../../api/client.ts';
 import { takePrefetched } from '../../state/queue-prefetch.ts';
 

@@ -3,7 +3,7 @@
 // the local delivery agent (MAILER(local) / MAILER(procmail)): Maildir, mbox or a
 // program, plus the switches for per-user forwarding.
 import { Alert, Card, Radio, Stack, Switch, Text, TextInput } from '@mantine/core';
-import type { Settings } from '../../../engine/config/schema.ts';
+import type { Settings } from '../../../engine/api.ts';
 import { useLiveState } from '../../state/context.tsx';
 import { exampleDomain, ListEditor, RoutingPage } from './page-shell.tsx';
 import { RoutingSaveBar, useRoutingForm } from './routing-form.tsx';

@@ -5,7 +5,7 @@
 // route; the engine checks the result like any other route.
 import { Button, Card, Group, Switch, Text, TextInput } from '@mantine/core';
 import { useState, type FormEvent } from 'react';
-import type { Route } from '../../../engine/config/schema.ts';
+import type { Route } from '../../../engine/api.ts';
 
 const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
 /** Loose on purpose: hex groups and colons (with an optional embedded IPv4); the engine has the last word. */

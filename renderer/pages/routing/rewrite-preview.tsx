@@ -5,7 +5,7 @@
 import { Card, Group, Table, Text, TextInput } from '@mantine/core';
 import { useEffect, useState } from 'react';
 import type { EngineApi } from '../../../engine/api.ts';
-import type { Settings } from '../../../engine/config/schema.ts';
+import type { Settings } from '../../../engine/api.ts';
 import { useLive } from '../../state/context.tsx';
 
 type Preview = Awaited<ReturnType<EngineApi['previewRewrite']>>;

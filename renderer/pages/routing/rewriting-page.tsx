@@ -3,7 +3,7 @@
 // always_add_domain — with a live preview of one sample address computed by the
 // engine's own rewriter (EngineApi.previewRewrite), saved settings vs. this draft.
 import { ActionIcon, Button, Card, Group, Stack, Switch, Table, Text, TextInput } from '@mantine/core';
-import type { Settings } from '../../../engine/config/schema.ts';
+import type { Settings } from '../../../engine/api.ts';
 import { useLiveState } from '../../state/context.tsx';
 import { RemoveIcon, RoutingPage } from './page-shell.tsx';
 import { RewritePreview } from './rewrite-preview.tsx';

@@ -3,7 +3,7 @@
 // user here, or error with a status and text. The longest match wins and a route
 // beats the smart host. The seeds' migration recipe has its own quick form.
 import { ActionIcon, Button, Card, Group, NativeSelect, NumberInput, Table, Text, TextInput } from '@mantine/core';
-import type { Route } from '../../../engine/config/schema.ts';
+import type { Route } from '../../../engine/api.ts';
 import { MigrateForm } from './migrate-form.tsx';
 import { RemoveIcon, RoutingPage } from './page-shell.tsx';
 import { RoutingSaveBar, useRoutingForm } from './routing-form.tsx';

@@ -6,7 +6,7 @@
 import { Alert, Button, Group, Stack, Text } from '@mantine/core';
 import { useEffect, useMemo, useState } from 'react';
 import type { FieldError, SettingsPatch } from '../../../engine/api.ts';
-import type { Settings } from '../../../engine/config/schema.ts';
+import type { Settings } from '../../../engine/api.ts';
 import { useSettingsForm, type SettingsForm } from '../../components/settings-form.tsx';
 import { useLive, useLiveState } from '../../state/context.tsx';
 import { ChangePreview } from './change-preview.tsx';

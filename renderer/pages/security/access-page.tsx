@@ -2,7 +2,7 @@
 // The engine validates every row (access[3].key: …) and the errors show on the
 // row they belong to; nothing is saved while one is wrong.
 import { ActionIcon, Button, Card, Group, Stack, Table, Text, TextInput } from '@mantine/core';
-import type { Settings } from '../../../engine/config/schema.ts';
+import type { Settings } from '../../../engine/api.ts';
 import { SaveBar, useSettingsForm } from '../../components/settings-form.tsx';
 import { RemoveIcon } from '../routing/page-shell.tsx';
 import { SecurityPage } from './shared.tsx';

@@ -3,7 +3,7 @@
 // lookup* asks the lists as typed (saved or not) about one address.
 import { ActionIcon, Alert, Button, Card, Group, Select, Stack, Switch, Table, Text, TextInput } from '@mantine/core';
 import { useState } from 'react';
-import type { Settings } from '../../../engine/config/schema.ts';
+import type { Settings } from '../../../engine/api.ts';
 import type { DnsblResult } from '../../../engine/security-api.ts';
 import { SaveBar, useSettingsForm } from '../../components/settings-form.tsx';
 import { useLive } from '../../state/context.tsx';

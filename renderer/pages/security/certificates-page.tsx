@@ -5,7 +5,7 @@
 import { Alert, Badge, Button, Card, Group, Progress, Stack, Switch, Text, Textarea, TextInput } from '@mantine/core';
 import { useEffect, useState } from 'react';
 import type { FieldError } from '../../../engine/api.ts';
-import type { Settings } from '../../../engine/config/schema.ts';
+import type { Settings } from '../../../engine/api.ts';
 import type { CertificateStatus, TlsChange } from '../../../engine/security-api.ts';
 import { SaveBar, useSettingsForm } from '../../components/settings-form.tsx';
 import { useLive } from '../../state/context.tsx';

@@ -1,7 +1,7 @@
 // Privacy & limits: Sendmail's confPRIVACY_FLAGS, confSMTP_LOGIN_MSG and the
 // confMAX_* family, as switches and numbers.
 import { Card, Checkbox, Group, NumberInput, SimpleGrid, Switch, Text, TextInput } from '@mantine/core';
-import type { Settings } from '../../../engine/config/schema.ts';
+import type { Settings } from '../../../engine/api.ts';
 import { SaveBar, useSettingsForm } from '../../components/settings-form.tsx';
 import { SecurityPage } from './shared.tsx';
 

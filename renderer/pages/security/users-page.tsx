@@ -3,7 +3,7 @@
 // hashed (scrypt); only the hash is kept in the settings.
 import { ActionIcon, Alert, Button, Card, Group, PasswordInput, Table, Text, TextInput } from '@mantine/core';
 import { useState } from 'react';
-import type { Settings } from '../../../engine/config/schema.ts';
+import type { Settings } from '../../../engine/api.ts';
 import { SaveBar, useSettingsForm } from '../../components/settings-form.tsx';
 import { useLive } from '../../state/context.tsx';
 import { RemoveIcon } from '../routing/page-shell.tsx';

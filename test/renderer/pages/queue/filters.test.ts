@@ -1,7 +1,11 @@
 // Queue filters: each part narrows the list; all given parts must match.
 import { describe, expect, it } from 'vitest';
 import type { QueueEntry } from '../../../../engine/contracts.ts';
-import { EMPTY_FILTER, filterQueue, type QueueFilter } from '../../../../renderer/pages/queue/filters.ts';
+import { filterEntries } from '../../../../engine/queue-view.ts';
+import { EMPTY_FILTER, toViewFilter, type QueueFilter } from '../../../../renderer/pages/queue/filters.ts';
+
+/** The page's form, mapped to the engine's filter and matched by the engine's rules. */
+const filterQueue = (entries: QueueEntry[], f: QueueFilter) => filterEntries(entries, toViewFilter(f));
 
 function entry(id: string, sender: string, rcpts: string[], over: Partial<QueueEntry> = {}): QueueEntry {
   return { id, sender, recipients: rcpts.map((address) => ({ address, status: 'pending' as const })), arrivalTime: 0, size: 1,

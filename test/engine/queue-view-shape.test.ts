@@ -1,7 +1,7 @@
 // qshape-style age × domain table and the top-N counts.
 import { describe, expect, it } from 'vitest';
-import type { QueueEntry } from '../../../../engine/contracts.ts';
-import { AGE_BUCKETS, qshape, topCounts } from '../../../../renderer/pages/queue/shape.ts';
+import type { QueueEntry } from '../../engine/contracts.ts';
+import { AGE_BUCKETS, qshape, topCounts } from '../../engine/queue-view.ts';
 
 const NOW = 10_000_000_000;
 const MIN = 60e3;
