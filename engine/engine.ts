@@ -24,6 +24,7 @@ import { Qmgr } from './qmgr/index.ts';
 import { createSpool } from './queue/spool.ts';
 import type { Spool } from './queue/types.ts';
 import { createResolver, type Resolver } from './resolve/index.ts';
+import { localRefusal } from './resolve/verify.ts';
 import { createRoutingApi, type RoutingApi } from './routing-api.ts';
 import { createSecurityApi, type SecurityApi } from './security-api.ts';
 import { testSmartHost } from './smarthost-test.ts';
@@ -156,7 +157,7 @@ export class MailEngine implements Engine {
       offlineSince: () => this.gate.offlineSince(),
     });
     this.cleanup = createCleanup({ spool: this.spool, settings, now, onQueued: (e) => this.qmgr.add(e) });
-    const policy = createPolicy({ settings, dns: this.dns });
+    const policy = createPolicy({ settings, dns: this.dns, verifyLocal: (address) => localRefusal(this.resolver, address) });
     this.listeners = new ListenerSet({
       make: () => createSmtpd({ settings, hostname, cleanup: this.cleanup, spool: this.spool, log: this.log, home: this.home, policy, onEtrn: (d) => void this.qmgr.flush({ recipient: `@${d}` }).catch((e: Error) => this.log.info(null, `ETRN ${d}: ${e.message}`)) }),
       log: (text) => this.log.info(null, text),

@@ -21,7 +21,14 @@ export interface PolicyDeps {
   dns?: Dns;
   /** This machine's interface addresses (tests play a host with a public address); default os.networkInterfaces. */
   interfaces?: InterfaceTable;
+  /**
+   * Asks resolve whether a local recipient exists; returns the refusal, or null.
+   * Without it unknown local users are accepted and bounced later (backscatter).
+   */
+  verifyLocal?: LocalVerifier;
 }
+
+export type LocalVerifier = (address: string) => Promise<{ code: number; enhanced: string; text: string } | null>;
 
 /** What every check may look at, computed once per question. */
 export interface CheckContext {
@@ -29,6 +36,7 @@ export interface CheckContext {
   relayNetworks: RelayNetworks;
   dns?: Dns;
   interfaces?: InterfaceTable;
+  verifyLocal?: LocalVerifier;
 }
 
 export type Check<A> = (session: PolicySession, arg: A, ctx: CheckContext) => Verdict | Promise<Verdict>;
@@ -130,10 +138,25 @@ export const checkDelayed: Check<RcptArg> = async (session, { raw, parsed }, ctx
   return v.action === 'reject' || v.action === 'tempfail' || v.action === 'discard' ? v : CONTINUE;
 };
 
+/**
+ * An accepted recipient in one of our domains must exist: refuse `550 5.1.1` at
+ * RCPT, as Sendmail does, instead of accepting and bouncing to a sender that is
+ * often forged (backscatter). Applies to every client, trusted ones included.
+ */
+export const rejectUnknownLocalUser: Check<RcptArg> = async (session, { raw, parsed }, ctx) => {
+  if (!ctx.verifyLocal || !parsed || !isLocalDomain(parsed.domain, session, ctx.settings, ctx.interfaces)) return CONTINUE;
+  // RFC 5321 §4.5.1: postmaster must always be accepted; a missing alias shows up as a bounce instead.
+  if (parsed.local.toLowerCase() === 'postmaster') return CONTINUE;
+  const refusal = await ctx.verifyLocal(raw);
+  return refusal ? reject(refusal.code, refusal.enhanced, refusal.text) : CONTINUE;
+};
+
 /** RCPT: the recipient checks decide acceptance; a delayed refusal can still overrule an accept. */
 async function rcptVerdict(session: PolicySession, arg: RcptArg, ctx: CheckContext): Promise<Verdict> {
   const verdict = await evaluate(RCPT_CHECKS, session, arg, ctx);
   if (verdict.action === 'reject' || verdict.action === 'tempfail' || verdict.action === 'discard') return verdict;
+  const unknown = await rejectUnknownLocalUser(session, arg, ctx);
+  if (unknown.action !== 'continue') return unknown;
   const late = await checkDelayed(session, arg, ctx);
   return late.action === 'continue' ? verdict : late;
 }
@@ -149,7 +172,8 @@ export function createPolicy(deps: PolicyDeps): SmtpPolicy {
       relayKey = key;
       relayNetworks = compileRelayNetworks(settings.domains.relay);
     }
-    return { settings, relayNetworks, ...(deps.dns ? { dns: deps.dns } : {}), ...(deps.interfaces ? { interfaces: deps.interfaces } : {}) };
+    return { settings, relayNetworks, ...(deps.dns ? { dns: deps.dns } : {}), ...(deps.interfaces ? { interfaces: deps.interfaces } : {}),
+      ...(deps.verifyLocal ? { verifyLocal: deps.verifyLocal } : {}) };
   };
   const strip = (a: string) => (a.startsWith('<') && a.endsWith('>') ? a.slice(1, -1) : a);
 

@@ -69,6 +69,8 @@ beforeAll(async () => {
       hostname: 'mx.example.org',
       listen: { address: IP, smtp: 0, submission: 0, smtps: false },
       domains: { local: [DOMAIN], relay: ['127.0.0.3'] },
+      // bob is a local mailbox (an alias to itself): unknown local users are refused at RCPT.
+      aliases: { bob: ['bob'] },
       users: [{ name: 'alice', passwordHash: await hashPassword('wonderland', { N: 1024, r: 8, p: 1 }) }],
       tls: { cert: 'tls/cert.pem', key: 'tls/key.pem' },
       delivery: { mode: 'queueonly' },

@@ -55,6 +55,8 @@ async function start(extra: SettingsInput = {}): Promise<{ engine: Engine; port:
       hostname: 'mx.example.org',
       listen: { address: '127.0.0.1', smtp: 0, submission: false, smtps: 0 },
       domains: { local: ['example.org'] },
+      // bob is a local mailbox (an alias to itself): unknown local users are refused at RCPT.
+      aliases: { bob: ['bob'] },
       delivery: { mode: 'queueonly' },
       dns: { servers: [dns.server], timeout: '1s' },
       ...extra,
