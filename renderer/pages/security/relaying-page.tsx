@@ -58,7 +58,7 @@ export function RelayingPage() {
     <SecurityPage title="Relaying" sendmail={<>Sendmail's <code>relay-domains</code>: networks (CIDR or IP) whose clients may send mail anywhere, and domains we relay for: mail <em>to</em> such a domain or its subdomains is accepted from anyone and passed on (backup MX, gateway), and clients named in it may relay. The local machine and logged-in users always may; mail to your own domains is accepted from everyone.</>}>
       <Card withBorder>
         <Text fw={600}>Relay networks and domains</Text>
-        <Text size="sm" c="dimmed" mb="sm">192.168.0.0/24, 10.0.0.5, 2001:db8::/32, or a domain matched against the client's host name. Access-map <code>Connect:… RELAY</code> rules add more.</Text>
+        <Text size="sm" c="dimmed" mb="sm">192.168.0.0/24, 10.0.0.5, 2001:db8::/32, or a domain we relay mail to (and its subdomains). Access-map <code>Connect:… RELAY</code> rules add more.</Text>
         <ListEditor itemLabel="Relay entry" values={form.value} onChange={(v) => form.set(() => v)}
           errorFor={(i) => form.error(`domains.relay[${i}]`)} placeholder="192.168.0.0/24" addLabel="Add network or domain" />
         <SaveBar form={form} />
