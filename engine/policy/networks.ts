@@ -4,6 +4,7 @@
 // only counts when smtpd already knows it).
 import { BlockList, isIP } from 'node:net';
 import type { ClientInfo } from '../contracts.ts';
+import { bareIp } from './access-map.ts';
 import { inDomain } from './address.ts';
 
 /**
@@ -13,13 +14,8 @@ import { inDomain } from './address.ts';
  * tests, and a container or proxy may map foreign traffic onto them.
  */
 export function isLocalMachine(client: ClientInfo, localAddress: string): boolean {
-  const a = bare(client.address);
-  return a === '127.0.0.1' || a === '::1' || (a !== '' && a === bare(localAddress));
-}
-
-/** "::ffff:192.0.2.1" → "192.0.2.1", so one rule covers both socket forms. */
-function bare(ip: string): string {
-  return ip.toLowerCase().startsWith('::ffff:') && isIP(ip.slice(7)) === 4 ? ip.slice(7) : ip;
+  const a = bareIp(client.address);
+  return a === '127.0.0.1' || a === '::1' || (a !== '' && a === bareIp(localAddress));
 }
 
 export interface RelayNetworks {
@@ -61,7 +57,7 @@ export function compileRelayNetworks(entries: readonly string[]): RelayNetworks 
   }
   return {
     matches(client) {
-      const ip = bare(client.address);
+      const ip = bareIp(client.address);
       const family = isIP(ip);
       if (family && list.check(ip, family === 4 ? 'ipv4' : 'ipv6')) return true;
       const host = client.hostname?.toLowerCase().replace(/\.$/, '');

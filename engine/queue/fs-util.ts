@@ -1,7 +1,7 @@
 // Small file-system helpers the spool's modules share.
 // Owns: durable small-file writes and bounded parallel maps. Never: spool policy.
 import { writevSync } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import { open, unlink, type FileHandle } from 'node:fs/promises';
 
 /** Spool files hold mail: readable by the owner only, as Sendmail's QueueFileMode 0600. */
 export const FILE_MODE = 0o600;
@@ -46,6 +46,17 @@ export function isMissing(err: unknown): boolean {
 }
 
 /** Write `text` to `path` (created or truncated) and fdatasync it before resolving. */
+/** Remove a file; true if it was there. A missing file is not an error (crash leftovers come and go). */
+export async function unlinkQuietly(path: string): Promise<boolean> {
+  try {
+    await unlink(path);
+    return true;
+  } catch (err) {
+    if (!isMissing(err)) throw err;
+    return false;
+  }
+}
+
 export async function writeSynced(path: string, text: string): Promise<void> {
   const fh = await open(path, 'w', FILE_MODE);
   try {

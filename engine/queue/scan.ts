@@ -7,12 +7,12 @@
 // another process may still be writing (the grace period), never deleting a
 // damaged entry (it goes to corrupt/), never touching an entry the caller knows.
 import { statSync } from 'node:fs';
-import { readdir, unlink } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CorruptEntry } from '../api.ts';
 import type { QueueEntry, QueueId } from '../contracts.ts';
 import type { Decoded } from './control-file.ts';
-import { inBatches, isMissing } from './fs-util.ts';
+import { inBatches, isMissing, unlinkQuietly } from './fs-util.ts';
 import { isQueueId, queueIdPid } from './queue-id.ts';
 import type { RecoveryReport, ScanOptions } from './types.ts';
 
@@ -80,16 +80,6 @@ function sizeNow(p: string): number | null {
   } catch (err) {
     if (isMissing(err)) return null;
     throw err;
-  }
-}
-
-async function unlinkQuietly(p: string): Promise<boolean> {
-  try {
-    await unlink(p);
-    return true;
-  } catch (err) {
-    if (!isMissing(err)) throw err;
-    return false;
   }
 }
 

@@ -19,7 +19,7 @@
 // Half-written files are removed by scans (scan.ts) only after a grace period:
 // another process (the `mailstop sendmail` fallback) may still be writing them.
 import { closeSync, createReadStream, fdatasync, openSync, renameSync } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, statfs, unlink, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, statfs, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import type { CorruptEntry } from '../api.ts';
@@ -27,7 +27,7 @@ import type { QueueEntry, QueueId } from '../contracts.ts';
 import { decodeControl, encodeControl, encodeInlineHead } from './control-file.ts';
 import { createCorruptArea } from './corrupt.ts';
 import { createDirSync } from './dir-sync.ts';
-import { DIR_MODE, FILE_MODE, inBatches, isMissing, writeFileSynced, writeSynced, writevAll, writevAllSync } from './fs-util.ts';
+import { DIR_MODE, FILE_MODE, inBatches, isMissing, unlinkQuietly, writeFileSynced, writeSynced, writevAll, writevAllSync } from './fs-util.ts';
 import { readHead, readHeadFd } from './head.ts';
 import { isQueueId, newQueueId } from './queue-id.ts';
 import type { RecoveryReport, ScanOptions, Spool, SpoolWriter } from './types.ts';
@@ -104,14 +104,6 @@ export function createSpool(dir: string): Spool {
     await writeSynced(path('tf', entry.id), encodeControl(entry));
     await rename(path('tf', entry.id), path('qf', entry.id));
     await dirSync();
-  }
-
-  async function unlinkQuietly(p: string): Promise<void> {
-    try {
-      await unlink(p);
-    } catch (err) {
-      if (!isMissing(err)) throw err;
-    }
   }
 
   async function begin(): Promise<SpoolWriter> {
