@@ -8,7 +8,12 @@ import { SmtpError } from '../contracts.ts';
 
 /**
  * 'crlf-strict': SMTP DATA after smtp-server removed dot-stuffing and the terminator.
- * 'lf': the sendmail command line, where LF ends a line (CRLF is tolerated too).
+ * 'lf': local submission (the sendmail command, `-bs`, the drop directory), where a
+ * local program's output is taken as it comes, as Sendmail and Postfix take it:
+ * LF or CRLF ends a line, a bare CR ends a line too (a cron job's `10%\r20%\r`
+ * progress bar), NUL bytes are dropped, and a line over 998 octets is folded with
+ * <CR><LF><SPACE> the way Postfix's smtp_line_length_limit folds it. The result
+ * is always strict CRLF, so nothing smuggled can reach the next hop either way.
  */
 export type LineEndings = 'crlf-strict' | 'lf';
 
@@ -37,6 +42,7 @@ export class LineSplitter {
   /** The complete lines in this chunk; the unterminated tail is kept for the next one. */
   push(chunk: Buffer): Buffer[] {
     const buf = this.carry.length ? Buffer.concat([this.carry, chunk]) : chunk;
+    if (this.mode === 'lf') return this.pushLocal(buf);
     const lines: Buffer[] = [];
     let start = 0;
     for (let lf = buf.indexOf(LF, start); lf !== -1; lf = buf.indexOf(LF, start)) {
@@ -50,18 +56,65 @@ export class LineSplitter {
     return lines;
   }
 
-  /** The last line if the input did not end with a line ending (only the CLI does that). */
-  end(): Buffer | null {
+  /** The last line(s) if the input did not end with a line ending (only local submission does that). */
+  end(): Buffer[] {
     const tail = this.carry;
     this.carry = Buffer.alloc(0);
-    if (!tail.length) return null;
-    return this.check(tail);
+    if (!tail.length) return [];
+    if (this.mode === 'crlf-strict') return [this.check(tail)];
+    // A CR held back to see whether LF follows: nothing followed, so it ended a line.
+    return this.folded(tail[tail.length - 1] === CR ? tail.subarray(0, -1) : tail);
+  }
+
+  /** Local submission: CR, LF and CRLF all end a line; NULs go; long lines are folded. */
+  private pushLocal(buf: Buffer): Buffer[] {
+    const lines: Buffer[] = [];
+    let start = 0;
+    for (let i = 0; i < buf.length; i++) {
+      const c = buf[i];
+      if (c !== LF && c !== CR) continue;
+      // A CR as the last byte may be half of a CRLF whose LF is in the next chunk.
+      if (c === CR && i === buf.length - 1) break;
+      lines.push(...this.folded(buf.subarray(start, i)));
+      if (c === CR && buf[i + 1] === LF) i++;
+      start = i + 1;
+    }
+    let tail = buf.subarray(start);
+    // Fold a long unterminated tail now, so at most one line's worth is ever held.
+    if (tail.length > MAX_LINE_OCTETS + 1) {
+      const pieces = this.folded(tail);
+      tail = pieces.pop() ?? Buffer.alloc(0);
+      lines.push(...pieces);
+    }
+    this.carry = tail;
+    return lines;
+  }
+
+  /**
+   * One local line, without NULs, as lines of at most 998 octets: the first as it is,
+   * the rest each starting with a space (Postfix's <CR><LF><SPACE> fold, which keeps a
+   * folded header field one field). A cut never splits a UTF-8 sequence.
+   */
+  private folded(line: Buffer): Buffer[] {
+    if (line.indexOf(NUL) !== -1) line = Buffer.from(line.filter((b) => b !== NUL));
+    const out: Buffer[] = [];
+    let rest = line;
+    let prefix = EMPTY;
+    while (prefix.length + rest.length > MAX_LINE_OCTETS) {
+      let cut = MAX_LINE_OCTETS - prefix.length;
+      for (let back = 0; back < 3 && cut > 1 && (rest[cut] & 0xc0) === 0x80; back++) cut--;
+      out.push(prefix.length ? Buffer.concat([prefix, rest.subarray(0, cut)]) : rest.subarray(0, cut));
+      rest = rest.subarray(cut);
+      prefix = SPACE;
+    }
+    out.push(prefix.length ? Buffer.concat([prefix, rest]) : rest);
+    return out;
   }
 
   private line(buf: Buffer, start: number, lf: number): Buffer {
     let end = lf;
     if (end > start && buf[end - 1] === CR) end--;
-    else if (this.mode === 'crlf-strict') throw bareLf();
+    else throw bareLf();
     return this.check(buf.subarray(start, end));
   }
 
@@ -72,3 +125,6 @@ export class LineSplitter {
     return content;
   }
 }
+
+const EMPTY = Buffer.alloc(0);
+const SPACE = Buffer.from(' ');

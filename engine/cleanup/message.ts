@@ -38,8 +38,7 @@ export class MessageBuilder {
 
   /** Bytes still to write at end of input. Throws SmtpError. */
   end(): Buffer {
-    const tail = this.lines.end();
-    const out = this.take(tail ? [tail] : []);
+    const out = this.take(this.lines.end());
     if (this.inBody) return out;
     // The message ended inside its header block (no body): still store the headers.
     this.inBody = true;

@@ -123,6 +123,13 @@ describe('cleanup.accept', () => {
     expect(await stored(entry.id)).toContain('\r\nFrom: alice@mx.example.org\r\n');
   });
 
+  it('takes a cron report as it comes: a progress bar\'s bare CRs end lines, a long line is folded', async () => {
+    const long = 'w'.repeat(1500);
+    const entry = await cleanup.accept(envelope(), cliClient, msg(`Subject: backup\n\n10%\r20%\r100%\n${long}\n`), { lineEndings: 'lf' });
+    const body = (await stored(entry.id)).split('\r\n\r\n')[1];
+    expect(body).toBe(`10%\r\n20%\r\n100%\r\n${'w'.repeat(998)}\r\n ${'w'.repeat(502)}\r\n`);
+  });
+
   it('inserts the empty line when the body starts without one', async () => {
     const entry = await cleanup.accept(envelope(), smtpClient, msg('Subject: s\r\nnot a header\r\n'), { lineEndings: 'crlf-strict' });
     expect((await stored(entry.id)).endsWith('Subject: s\r\n\r\nnot a header\r\n')).toBe(true);
@@ -143,7 +150,6 @@ describe('cleanup.accept', () => {
     { name: 'bare LF (\\n.\\n smuggling)', input: () => msg('Subject: x\r\n\r\na\n.\nMAIL FROM:<e@vil>\r\n'), want: '550 5.5.2' },
     { name: 'bare CR (\\r.\\r smuggling)', input: () => msg('Subject: x\r\n\r\na\r.\rMAIL FROM:<e@vil>\r\n'), want: '550 5.5.2' },
     { name: 'NUL (\\r\\n\\x00.\\r\\n smuggling)', input: () => msg('Subject: x\r\n\r\na\r\n\x00.\r\nMAIL FROM:<e@vil>\r\n'), want: '550 5.6.0' },
-    { name: 'bare CR from the CLI', input: () => msg('Subject: x\n\na\rb\n'), mode: 'lf', want: '550 5.5.2' },
     { name: 'line over 998 octets', input: () => msg(`Subject: x\r\n\r\n${'z'.repeat(999)}\r\n`), want: '554 5.6.0' },
     { name: 'message over smtp.maxMessageSize', input: () => msg(`Subject: x\r\n\r\n${'0123456789\r\n'.repeat(500)}`), want: '552 5.3.4' },
     { name: 'headers over smtp.maxHeadersLength', input: () => msg(`${'X-Pad: 0123456789012345678901234567890123456789\r\n'.repeat(30)}\r\nb\r\n`), want: '552 5.6.0' },
