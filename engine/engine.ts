@@ -15,7 +15,8 @@ import type {
 import { createCleanup, type Cleanup } from './cleanup/index.ts';
 import { applyPatch, saveSettings } from './config/load.ts';
 import type { Settings, SmartHost } from './config/schema.ts';
-import type { ClientInfo, Clock, Envelope, QueueEntry, QueueId, Resolution } from './contracts.ts';
+import { SmtpError, type ClientInfo, type Clock, type Envelope, type QueueEntry, type QueueId, type Resolution } from './contracts.ts';
+import { addressSyntaxError } from './policy/address.ts';
 import { createDns, type Dns } from './dns/resolver.ts';
 import { createMailLog, type MailLog } from './log/maillog.ts';
 import { createPolicy } from './policy/index.ts';
@@ -246,6 +247,7 @@ export class MailEngine implements Engine {
    */
   async submit(request: SubmitRequest): Promise<{ id: QueueId }> {
     this.ready();
+    refuseBadAddresses(request.envelope);
     const message = Buffer.from(request.messageBase64, 'base64');
     const entry = await this.enqueue(request.envelope, message, CLI_CLIENT, 'lf', request.authWarnings);
     return { id: entry.id };
@@ -370,4 +372,18 @@ function configuredListeners(s: Settings): Listener[] {
     const port = l[name];
     return port === false ? [] : [{ name, address: l.address, port }];
   });
+}
+
+/**
+ * Local submission's last line of defence (the CLI checks first): an envelope address
+ * no server would take is refused now, not queued to fail forever at the first hop.
+ */
+function refuseBadAddresses(envelope: Envelope): void {
+  const sender = envelope.sender === '' ? null : addressSyntaxError(envelope.sender);
+  if (sender) throw new SmtpError(553, '5.1.7', `Bad sender address syntax: ${sender}`);
+  if (!envelope.recipients.length) throw new SmtpError(554, '5.5.1', 'No recipients');
+  for (const r of envelope.recipients) {
+    const why = addressSyntaxError(r.address);
+    if (why) throw new SmtpError(553, '5.1.3', `Bad recipient address syntax: ${why}`);
+  }
 }

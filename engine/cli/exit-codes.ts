@@ -23,6 +23,9 @@ export const EX_TEMPFAIL = 75;
 /** Configuration error (config.json). */
 export const EX_CONFIG = 78;
 
+/** Malformed input data (a bad address in a message header): one line, exit 65. */
+export class DataError extends Error {}
+
 /** A usage error raised while parsing arguments; main prints it with the usage text. */
 export class UsageError extends Error {
   constructor(message: string, public readonly usage?: string) {

@@ -4,7 +4,7 @@
 // --home DIR, then MAILSTOP_HOME, then ~/.mailstop. The commands themselves live
 // beside this file.
 import type { Command } from './context.ts';
-import { EX_OK, EX_SOFTWARE, EX_USAGE, UsageError } from './exit-codes.ts';
+import { DataError, EX_DATAERR, EX_OK, EX_SOFTWARE, EX_USAGE, UsageError } from './exit-codes.ts';
 import { err, out, processIo, type CliIo } from './io.ts';
 
 /**
@@ -61,7 +61,20 @@ function globalHome(argv: string[]): { home?: string; rest: string[] } {
   return { rest: argv };
 }
 
+/**
+ * `mailq | head` closes the pipe early: end quietly, as Sendmail's mailq does when
+ * SIGPIPE kills it, instead of an EPIPE stack trace on the terminal.
+ */
+function endQuietlyOnClosedPipe(io: CliIo): void {
+  if (io.stdout !== process.stdout) return;
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(EX_OK);
+    throw e;
+  });
+}
+
 export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
+  endQuietlyOnClosedPipe(io);
   try {
     const { home, rest } = globalHome(argv);
     const [name, ...args] = rest;
@@ -89,6 +102,10 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
       err(io, e.message);
       if (e.usage) io.stderr.write(e.usage + '\n');
       return EX_USAGE;
+    }
+    if (e instanceof DataError) {
+      err(io, e.message);
+      return EX_DATAERR;
     }
     // One line for a person; the stack only when asked for (MAILSTOP_DEBUG=1),
     // as a user cannot act on it and scripts parse stderr line by line.

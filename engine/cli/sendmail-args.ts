@@ -39,8 +39,10 @@ export interface SendmailRequest {
   body?: '7BIT' | '8BITMIME';
   /** -qI / -qR / -qS selectors. */
   queue: { id?: string; recipient?: string; sender?: string };
-  /** Options accepted but without effect here, each explained on stderr. */
+  /** Options that would change what the caller expects but are ignored here: always said on stderr. */
   warnings: string[];
+  /** Harmless options ignored (debug flags, unknown -o letters): said only with -v. */
+  notes: string[];
 }
 
 export const SENDMAIL_USAGE = `usage: mailstop sendmail [flags] [recipient ...] < message
@@ -55,11 +57,26 @@ export const SENDMAIL_USAGE = `usage: mailstop sendmail [flags] [recipient ...] 
   -bv addr...   show how addresses resolve     -bt       address test mode (stdin)
   -bs           SMTP on stdin/stdout            -bd       run the engine (mailstop serve)
   -q            run the queue now; -qI<id>, -qR<recipient>, -qS<sender> select messages
-  -oX, -OX, -C, -X, -L, -h, -d, -e, -p   accepted and ignored (a warning says so)
+  -oem -odi -odb -om -oL9 -B8BITMIME and other harmless Sendmail options: accepted quietly
+  -C, -X, -oA, -oQ   accepted and ignored (a warning says so: they point at files we do not use)
 Exit status: 0 ok, 64 usage, 65 bad message, 69 engine unavailable, 75 try again later.`;
 
 /** Letters that take an argument (attached or as the next word). */
 const WITH_ARG = new Set('BbCdeFfhLNOopRrVX'.split(''));
+/**
+ * Sendmail -o letters (and their -O long names) that change nothing a caller can
+ * observe here, so they are accepted quietly, as Sendmail takes them: mutt passes
+ * -oem on every call, cron -odi, many scripts -odb. e: ErrorMode (errors are always
+ * returned by exit status and DSN), d: DeliveryMode (the engine's delivery.mode
+ * decides), m: MeToo, L: LogLevel, s: SuperSafe (we always fsync), 7/8: body
+ * conversion, T: timeouts, U: obsolete user database flag.
+ */
+const HARMLESS_O = new Set('edmLs78TU'.split(''));
+const HARMLESS_LONG = new Set(['errormode', 'deliverymode', 'metoo', 'loglevel', 'supersafe', 'sevenbitinput',
+  'eightbitmode', 'sendmimeerrors', 'timeout', 'checkpointinterval']);
+/** Options pointing at Sendmail files we do not read: ignored, but the caller should know. */
+const FILE_O: Record<string, string> = { A: 'aliases come from config.json', Q: 'the queue is <home>/spool' };
+
 /** Letters accepted and ignored silently: they change nothing a caller can observe here. */
 const SILENT = new Set('cGmnsTU'.split(''));
 
@@ -86,7 +103,7 @@ function parseNotify(v: string): DsnNotify[] {
 export function parseSendmailArgs(argv: string[]): SendmailRequest {
   const req: SendmailRequest = {
     mode: 'deliver', recipients: [], extractRecipients: false, ignoreDots: false,
-    verbose: false, queue: {}, warnings: [],
+    verbose: false, queue: {}, warnings: [], notes: [],
   };
   let queueRun = false;
   for (let i = 0; i < argv.length; i++) {
@@ -160,14 +177,24 @@ function applyWithArg(req: SendmailRequest, letter: string, value: string): void
       req.body = v;
       return;
     }
-    case 'o':
+    case 'o': {
+      const letter = value[0];
       if (value === 'i') req.ignoreDots = true;
-      else req.warnings.push(`ignoring option -o${value}`);
+      else if (FILE_O[letter]) req.warnings.push(`ignoring option -o${value}: ${FILE_O[letter]}`);
+      else if (!HARMLESS_O.has(letter)) req.notes.push(`ignoring option -o${value}`);
       return;
-    case 'O': req.warnings.push(`ignoring option -O ${value}`); return;
+    }
+    case 'O': {
+      const [name, v = ''] = value.split('=');
+      const key = name.trim().toLowerCase().replace(/\..*$/, '');
+      if (key === 'ignoredots') req.ignoreDots = !/^(false|f|no|n|0)$/i.test(v.trim());
+      else if (key === 'aliasfile' || key === 'queuedirectory') req.warnings.push(`ignoring option -O ${value}: ${FILE_O[key === 'aliasfile' ? 'A' : 'Q']}`);
+      else if (!HARMLESS_LONG.has(key)) req.notes.push(`ignoring option -O ${value}`);
+      return;
+    }
     case 'C': req.warnings.push(`ignoring -C ${value}: settings come from config.json`); return;
     case 'X': req.warnings.push(`ignoring -X ${value}: the maillog is <home>/log/maillog`); return;
-    case 'd': req.warnings.push(`ignoring debug flags -d${value}`); return;
+    case 'd': req.notes.push(`ignoring debug flags -d${value}`); return;
     // -h hop count, -L syslog tag, -e error mode, -p protocol: nothing here depends on them.
     default: return;
   }

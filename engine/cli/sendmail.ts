@@ -3,12 +3,13 @@
 // running), or dispatches Sendmail's other modes (-bp, -q, -bv, -bt, -bi, -bs,
 // -bd) to the matching command. Exit codes are sysexits, which mail programs read.
 import { SmtpError, type Envelope } from '../contracts.ts';
+import { addressSyntaxError } from '../policy/address.ts';
 import { loadSettings } from '../config/load.ts';
 import { testMode, verifyAddresses } from './address-test.ts';
 import { runNewaliases } from './config-commands.ts';
 import type { Command, Ctx } from './context.ts';
 import { findEngine, notRunningMessage } from './engine-link.ts';
-import { EX_DATAERR, EX_OK, EX_TEMPFAIL, EX_UNAVAILABLE, UsageError } from './exit-codes.ts';
+import { DataError, EX_DATAERR, EX_OK, EX_TEMPFAIL, EX_UNAVAILABLE, UsageError } from './exit-codes.ts';
 import { err, out, readAll, resolveHome, type CliIo } from './io.ts';
 import { printQueue, runFlush } from './queue-commands.ts';
 import { parseSendmailArgs, SENDMAIL_USAGE, type SendmailRequest } from './sendmail-args.ts';
@@ -32,12 +33,39 @@ export function senderWarnings(req: SendmailRequest, user: string, hostname: str
   return [`${user} set sender to ${req.sender || '<>'} using -f`];
 }
 
+/**
+ * Refuses, before anything is read or queued, an envelope address no server would
+ * take: Sendmail answers "553 … User address required" / "Invalid address" at
+ * submission too, and a message queued with such a sender could only fail later.
+ */
+export function checkCommandLineAddresses(req: SendmailRequest): void {
+  if (req.sender !== undefined && req.sender !== '') {
+    const why = addressSyntaxError(req.sender);
+    if (why) throw new UsageError(`bad sender address -f "${printable(req.sender)}": ${why}`);
+  }
+  for (const r of req.recipients) {
+    const why = addressSyntaxError(r);
+    if (why) throw new UsageError(`bad recipient address "${printable(r)}": ${why}`);
+  }
+}
+
+/** An address as it may be shown on one terminal line: control characters escaped. */
+function printable(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
 /** The envelope and stored bytes for a message read on stdin (pure, for tests). */
 export function prepareMessage(req: SendmailRequest, input: Buffer, user: string, hostname: string): { envelope: Envelope; message: Buffer } {
   let message = req.ignoreDots ? input : endAtLoneDot(input);
+  const fromHeader = req.extractRecipients ? headerRecipients(message) : [];
+  for (const r of fromHeader) {
+    const why = addressSyntaxError(r);
+    if (why) throw new DataError(`bad recipient address "${printable(r)}" in the header (-t): ${why}`);
+  }
   // With -t, header recipients are added to any named on the command line (Postfix's rule;
   // Sendmail 8 would drop the command-line ones, which surprises more than it helps).
-  const recipients = uniqueAddresses([...req.recipients, ...(req.extractRecipients ? headerRecipients(message) : [])]);
+  const recipients = uniqueAddresses([...req.recipients, ...fromHeader]);
   if (!recipients.length) {
     throw new UsageError(req.extractRecipients ? 'no recipient addresses found in the header (-t)' : 'no recipients given', SENDMAIL_USAGE);
   }
@@ -55,6 +83,7 @@ export function prepareMessage(req: SendmailRequest, input: Buffer, user: string
 }
 
 async function deliver(req: SendmailRequest, home: string, io: CliIo): Promise<number> {
+  checkCommandLineAddresses(req);
   const input = await readAll(io.stdin);
   let hostname = 'localhost';
   try {
@@ -112,6 +141,7 @@ export async function runSendmail(argv: string[], ctx: Ctx): Promise<number> {
   const { io } = ctx;
   const req = parseSendmailArgs(argv);
   for (const w of req.warnings) err(io, `warning: ${w}`);
+  if (req.verbose) for (const n of req.notes) err(io, `note: ${n}`);
   const home = resolveHome(ctx.globalHome, io.env);
   switch (req.mode) {
     case 'deliver': return deliver(req, home, io);

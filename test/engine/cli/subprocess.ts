@@ -16,7 +16,7 @@ export const BIN = path.join(REPO, 'bin', 'mailstop.js');
 export interface CliResult { code: number | null; stdout: string; stderr: string }
 
 /** Runs `mailstop ARGS` with stdin; resolves when it exits. */
-export function runCli(home: string, args: string[], stdin = '', env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+export function runCli(home: string, args: string[], stdin: string | Buffer = '', env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: REPO, env: { ...process.env, MAILSTOP_HOME: home, ...env }, stdio: ['pipe', 'pipe', 'pipe'],
