@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { build, isBuildCurrent } from './build.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
@@ -55,28 +56,32 @@ function headlessReason() {
 }
 
 /**
- * A fresh clone has no built renderer (dist/ is not committed): build it once so
- * both the window and the headless console have a UI to show. A failed build is
- * not fatal — the engine still runs and the console says how to build.
+ * A fresh clone has no dist/ (it is not committed), and an edited checkout may have
+ * an older one: build when any source is newer than the last build (bin/build.js),
+ * so what starts is what the sources say.
  */
-function ensureRenderer() {
-  if (fs.existsSync(path.join(root, 'dist', 'renderer', 'index.html'))) return;
-  console.log('mailstop: building the user interface once (vite build)…');
-  const vite = path.join(root, 'node_modules', 'vite', 'bin', 'vite.js');
-  const r = spawnSync(process.execPath, [vite, 'build', '--logLevel', 'error'], { cwd: root, stdio: 'inherit' });
-  if (r.status !== 0) console.log('mailstop: the UI build failed; the engine runs without it (try `npm run build`)');
+function ensureBuilt() {
+  if (isBuildCurrent(root)) return;
+  console.log('mailstop: building (npm run build)…');
+  try {
+    build();
+  } catch (err) {
+    console.error(`mailstop: the build failed: ${err.message}`);
+    process.exit(1);
+  }
 }
 
 const reason = headlessReason();
 if (reason !== null) console.log(`mailstop: ${reason}; running headless`);
-ensureRenderer();
+// MAILSTOP_FROM_SOURCE=1 (tests, development): the sources run through tsx, nothing is built.
+const fromSource = process.env.MAILSTOP_FROM_SOURCE === '1';
+if (!fromSource) ensureBuilt();
 if (reason === null) {
   const child = spawn(electronBinary(), [root, ...process.argv.slice(2)], { stdio: 'inherit', cwd: root });
   for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
   child.on('exit', (code, signal) => { process.exitCode = code ?? (signal ? 1 : 0); });
 } else {
-  const { register } = await import('tsx/esm/api');
-  register();
-  const { main } = await import('../engine/cli/main.ts');
+  if (fromSource) (await import('tsx/esm/api')).register();
+  const { main } = await import(fromSource ? '../engine/cli/main.ts' : '../dist/engine/cli/main.js');
   process.exitCode = await main(['serve']);
 }

@@ -5,7 +5,7 @@
 // logic: everything the UI does is an EngineApi call through ipc-contract.ts.
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { PACKAGE_ROOT } from '../engine/package-root.ts';
 import { app, BrowserWindow, dialog, ipcMain, powerMonitor } from 'electron';
 import type { EngineApi } from '../engine/api.ts';
 import { createEngine as createRealEngine, type Engine } from '../engine/index.ts';
@@ -18,7 +18,7 @@ import { claimSingleInstance } from './single-instance.ts';
 import { createTray, type MailstopTray } from './tray.ts';
 import { appUrlFor, createMainWindow } from './window.ts';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const ROOT = PACKAGE_ROOT;
 
 export interface DesktopOptions {
   /** Data directory; default MAILSTOP_HOME or ~/.mailstop (DESIGN.md "Defaults"). */

@@ -12,6 +12,12 @@ import { ENGINE_API_METHODS, type EngineApi, type EngineApiMethod, type EngineEv
 
 export const IPC_PREFIX = 'mailstop:api:';
 export const EVENT_CHANNEL = 'mailstop:event';
+/**
+ * The preload asks this (ipcRenderer.sendSync) for the method names it exposes, so
+ * the list exists once, ENGINE_API_METHODS, and is never copied into the preload
+ * (a sandboxed preload can require nothing but electron).
+ */
+export const METHODS_CHANNEL = 'mailstop:methods';
 
 export function channelOf(method: EngineApiMethod): string {
   return IPC_PREFIX + method;
@@ -35,6 +41,13 @@ export interface InvokeEventLike {
 export interface IpcMainLike {
   handle(channel: string, listener: (event: InvokeEventLike, ...args: any[]) => unknown): void;
   removeHandler(channel: string): void;
+  on(channel: string, listener: (event: SyncEventLike) => void): unknown;
+  removeListener(channel: string, listener: (event: SyncEventLike) => void): unknown;
+}
+
+/** An ipcRenderer.sendSync arriving: the answer goes into returnValue. */
+export interface SyncEventLike extends InvokeEventLike {
+  returnValue: unknown;
 }
 
 export interface RegisterOptions {
@@ -65,8 +78,14 @@ export function registerIpc(ipcMain: IpcMainLike, api: EngineApi, opts: Register
       return (api[method] as (...a: unknown[]) => Promise<unknown>).apply(api, args);
     });
   }
+  // A foreign frame learns no method names (it could call none of them anyway).
+  const methods = (event: SyncEventLike): void => {
+    event.returnValue = opts.isTrustedSender(event.senderFrame) ? [...ENGINE_API_METHODS] : [];
+  };
+  ipcMain.on(METHODS_CHANNEL, methods);
   return () => {
     for (const method of ENGINE_API_METHODS) ipcMain.removeHandler(channelOf(method));
+    ipcMain.removeListener(METHODS_CHANNEL, methods);
   };
 }
 

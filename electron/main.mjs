@@ -1,13 +1,19 @@
 // Electron's entry point (package.json "main"; bin/start.js launches it).
-// Plain JavaScript (.mjs) so Electron can load it whatever its Node version does
-// with TypeScript; it registers tsx's ESM loader first and imports the real main
-// process, electron/desktop.ts, through it.
-// test/electron/main.test.ts checks it parses as plain JavaScript.
-import { register } from 'tsx/esm/api';
+// Plain JavaScript (.mjs): it imports the compiled main process,
+// dist/electron/desktop.js (`npm run build`; `npm start` builds when needed).
+// MAILSTOP_FROM_SOURCE=1 loads electron/desktop.ts through tsx instead (tests,
+// development). test/electron/main.test.ts checks it parses as plain JavaScript.
+async function loadDesktop() {
+  if (process.env.MAILSTOP_FROM_SOURCE === '1') {
+    const { register } = await import('tsx/esm/api');
+    register();
+    return import('./desktop.ts');
+  }
+  return import('../dist/electron/desktop.js');
+}
 
-register();
 // Awaited, so the imports finish before `ready` (they have no side effects).
-const { startDesktop } = await import('./desktop.ts');
+const { startDesktop } = await loadDesktop();
 // Not awaited: Electron emits `ready` only after the entry module has finished
 // evaluating, and startDesktop waits for `ready` — a top-level await here would
 // hang the app (Electron docs, "ES Modules (ESM) in Electron", caveats).

@@ -1,8 +1,8 @@
 // Preload for the Mailstop window. It runs sandboxed (webPreferences.sandbox),
-// where only a CommonJS file with `require('electron')` works — no tsx, no
-// imports from engine/ — so the method list is written out here.
-// test/electron/preload.test.ts checks it equals ENGINE_API_METHODS, so the two
-// cannot drift.
+// where only a CommonJS file with `require('electron')` works — no imports from
+// engine/ — so it asks the main process once, synchronously, for the method names
+// (`mailstop:methods`, answered from ENGINE_API_METHODS by electron/ipc-contract.ts
+// registerIpc). test/electron/preload.test.ts runs it against that real handler.
 //
 // Exposes exactly `window.mailstop` (renderer/api/bridge.ts): each EngineApi
 // request method by its own name, invoking `mailstop:api:<method>`, plus
@@ -12,19 +12,13 @@
 'use strict';
 const { contextBridge, ipcRenderer } = require('electron');
 
-const METHODS = [
-  'status', 'listQueue', 'getMessage', 'listCorrupt',
-  'flush', 'hold', 'release', 'remove', 'bounceNow', 'requeue', 'moveToGroup',
-  'submit', 'getSettings', 'updateSettings', 'tailLog', 'testAddress', 'networkChanged',
-  'testSmartHost', 'listQueuePage',
-  // issue 6: relay control / TLS
-  'testRelay', 'testDnsbl', 'healthCheck', 'generateSelfSigned', 'generateDhParams',
-  'importCertificate', 'certificateInfo', 'hashPassword',
-  // issue 5: routing / local delivery
-  'parseAliases', 'previewRewrite', 'checkRouting',
-];
 const PREFIX = 'mailstop:api:';
 const EVENT_CHANNEL = 'mailstop:event';
+const METHODS_CHANNEL = 'mailstop:methods';
+
+const answer = ipcRenderer.sendSync(METHODS_CHANNEL);
+// Method names only: a name is a plain identifier, so a channel never leaves the prefix.
+const METHODS = Array.isArray(answer) ? answer.filter((m) => typeof m === 'string' && /^[A-Za-z]+$/.test(m)) : [];
 
 const bridge = {};
 for (const name of METHODS) {

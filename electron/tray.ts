@@ -7,7 +7,7 @@
 import { Menu, Tray, nativeImage, type MenuItemConstructorOptions } from 'electron';
 import type { EngineApi, EngineEvent, EngineStatus } from '../engine/api.ts';
 import { holdAll, resume, type ModeMemory } from './hold-mode.ts';
-import { trayIconPng } from './tray-icon.ts';
+import { trayIconFile, trayState } from './tray-icon.ts';
 
 export interface TrayDeps {
   api: EngineApi;
@@ -73,7 +73,7 @@ export function trayMenuTemplate(s: EngineStatus, act: TrayActions): MenuItemCon
 export function createTray(deps: TrayDeps): MailstopTray {
   const { api } = deps;
   const report = (action: string) => (err: unknown) => deps.onError?.(action, err);
-  const tray = new Tray(nativeImage.createFromBuffer(trayIconPng(false)));
+  const tray = new Tray(nativeImage.createFromPath(trayIconFile('offline')));
   tray.setToolTip('Mailstop — starting');
   tray.on('click', () => deps.onOpen());
 
@@ -91,9 +91,16 @@ export function createTray(deps: TrayDeps): MailstopTray {
   let again = false;
 
   async function rebuild(): Promise<void> {
-    const s = await api.status();
+    let s: EngineStatus;
+    try {
+      s = await api.status();
+    } catch (err) {
+      // No answer from the engine: the error icon says so, then the failure is reported.
+      if (!destroyed) tray.setImage(nativeImage.createFromPath(trayIconFile(trayState(null))));
+      throw err;
+    }
     if (destroyed) return;
-    tray.setImage(nativeImage.createFromBuffer(trayIconPng(s.online.online)));
+    tray.setImage(nativeImage.createFromPath(trayIconFile(trayState(s))));
     tray.setToolTip(trayTooltip(s));
     tray.setTitle(trayTitle(s));
     tray.setContextMenu(Menu.buildFromTemplate(trayMenuTemplate(s, actions)));

@@ -4,98 +4,19 @@
 //
 // Every method takes and returns plain JSON-serialisable data so that each
 // adapter can carry it unchanged. Events flow out through `subscribe`.
-import type { QueueEntry, QueueId, QueueState, Resolution, Envelope } from './contracts.ts';
+import type {
+  ActionResult, CorruptEntry, EngineEvent, EngineStatus, FlushOptions, FlushSummary, MessageDetail, OnlineState,
+  QueueEntry, QueueId, QueueSelector, Resolution, SettingsPatch, SettingsUpdate, SmartHostTestOptions, SmartHostTestStep,
+  SubmitRequest,
+} from './contracts.ts';
+export type {
+  ActionResult, CorruptEntry, EngineEvent, EngineStatus, FieldError, FlushOptions, FlushSummary, Listener, MessageDetail,
+  OnlineState, QueueSelector, SettingsPatch, SettingsUpdate, SmartHostTestOptions, SmartHostTestStep, SubmitRequest,
+} from './contracts.ts';
 import type { Settings, SmartHost } from './config/schema.ts';
-import type { SecurityApi } from './security-api.ts';
-import type { RoutingApi } from './routing-api.ts';
-import type { QueuePage, QueuePageQuery } from './queue-view.ts';
-
-export interface Listener { name: 'smtp' | 'submission' | 'smtps' | 'console'; address: string; port: number }
-
-export interface OnlineState {
-  online: boolean;
-  /** Epoch ms of the last change. */
-  since: number;
-  /** "smart host smtp.example:587 answered EHLO", "cannot resolve smtp.provider.example", ... */
-  reason: string;
-}
-
-export interface EngineStatus {
-  version: string;
-  hostname: string;
-  home: string;
-  startedAt: number;
-  pid: number;
-  listeners: Listener[];
-  mode: Settings['delivery']['mode'];
-  online: OnlineState;
-  counts: { total: number; active: number; deferred: number; hold: number; corrupt: number };
-  /** A flush in progress, if any. */
-  flushing: boolean;
-}
-
-/** Which messages a queue action applies to (sendmail -qI / -qR / -qS). All given parts must match. */
-export interface QueueSelector {
-  ids?: QueueId[];
-  /** Substring of any pending recipient (case-insensitive), like -qR. */
-  recipient?: string;
-  /** Substring of the sender, like -qS. */
-  sender?: string;
-  state?: QueueState;
-  group?: string;
-}
-
-export interface FlushOptions extends QueueSelector {
-  /** Deliver even in deferred mode / while held by mode ("send now anyway"). */
-  force?: boolean;
-}
-
-export interface FlushSummary { attempted: number; sent: number; deferred: number; bounced: number; skipped: number; durationMs: number }
-
-export interface ActionResult { changed: QueueId[]; missing: QueueId[] }
-
-export interface MessageDetail { entry: QueueEntry; headers: string }
-
-export interface CorruptEntry { name: string; size: number; movedAt: number; reason: string }
-
-export interface FieldError { path: string; message: string }
-export type SettingsUpdate = { ok: true; settings: Settings } | { ok: false; errors: FieldError[] };
-
-/** A deep partial of Settings; arrays and records are replaced whole. */
-export type SettingsPatch = { [K in keyof Settings]?: Settings[K] extends object ? Partial<Settings[K]> | Settings[K] : Settings[K] };
-
-export interface SubmitRequest {
-  envelope: Envelope;
-  /** The message, base64-encoded so every adapter can carry it as JSON. */
-  messageBase64: string;
-  /** X-Authentication-Warning texts the sendmail CLI found (untrusted -f); added only with authwarnings. */
-  authWarnings?: string[];
-}
-
-/** One step of the smart host test (console's "Test connection" / "Send test message"). */
-export interface SmartHostTestStep { step: 'connect' | 'tls' | 'auth' | 'send'; ok: boolean; detail: string }
-export interface SmartHostTestOptions {
-  /** After AUTH, send a short test message to this address ("Send test message"). */
-  sendTo?: string;
-  /** Envelope sender of the test message; default postmaster@hostname. */
-  from?: string;
-}
-
-export type EngineEvent =
-  | { type: 'queue:added'; entry: QueueEntry }
-  | { type: 'queue:changed'; entry: QueueEntry }
-  | { type: 'queue:removed'; id: QueueId; why: 'delivered' | 'deleted' | 'bounced' }
-  | { type: 'delivery:attempting'; id: QueueId; recipients: string[]; nexthop: string }
-  | { type: 'delivery:result'; id: QueueId; address: string; status: 'sent' | 'deferred' | 'bounced'; reply: string; relay?: string }
-  | { type: 'delivery:transcript'; id: QueueId; line: string }
-  | { type: 'flush:started'; total: number }
-  | { type: 'flush:progress'; done: number; total: number; id: QueueId }
-  | { type: 'flush:done'; summary: FlushSummary }
-  | { type: 'online:changed'; online: OnlineState }
-  | { type: 'settings:changed'; settings: Settings }
-  | { type: 'log:line'; line: string }
-  /** DH parameter generation (issue 6): openssl's candidate count so far; `done` at the end. */
-  | { type: 'tls:dhparams'; marks: number; done: boolean; error?: string };
+import type { SecurityApi } from './types/security.ts';
+import type { RoutingApi } from './types/routing.ts';
+import type { QueuePage, QueuePageQuery } from './types/queue-view.ts';
 
 /**
  * Issue 6 (relay tester, DNSBL test, health, certificates, users): engine/security-api.ts.
@@ -164,5 +85,10 @@ export type EngineApiMethod = (typeof ENGINE_API_METHODS)[number];
 // the stages: the settings' types and the queue view's query and answer shapes.
 export type { Route, SmartHost } from './config/schema.ts';
 export type { Settings };
-export type { QueueViewFilter, QueueSummaryBy, QueuePage, QueuePageQuery, ShapeRow, Top } from './queue-view.ts';
-export { AGE_BUCKETS } from './queue-view.ts';
+export type { QueueViewFilter, QueueSummaryBy, QueuePage, QueuePageQuery, ShapeRow, Top } from './types/queue-view.ts';
+export { AGE_BUCKETS } from './types/queue-view.ts';
+export type {
+  CertificateImport, CertificateInfo, CertificateStatus, DnsblList, DnsblResult, HealthItem, HealthLevel,
+  RelayTestRequest, RelayTestResult, SecurityApi, TlsCheck, TlsChange,
+} from './types/security.ts';
+export type { AliasImport, AliasProblem, RewritePreview, RoutingApi } from './types/routing.ts';

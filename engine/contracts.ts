@@ -1,5 +1,9 @@
 // Mail nouns shared by every stage. A stage imports these and the stage below it,
-// never a sibling's internals (STYLE.md §1). Nothing here does I/O.
+// never a sibling's internals (STYLE.md §1). Nothing here does I/O. The shapes the
+// outer surface (engine/api.ts) carries live here too, so a stage that emits an
+// event or answers a queue action never imports api.ts. The only import is the
+// settings' type (engine/config/schema.ts, a leaf).
+import type { Settings, SmartHost } from './config/schema.ts';
 
 /** Sendmail-style queue ID: 14 characters of [0-9A-Za-z], unique per spool. */
 export type QueueId = string;
@@ -188,5 +192,108 @@ export class SmtpError extends Error {
 }
 
 /** Time source; tests inject one to move time without sleeping (issue 3). */
+/** A policy answer (smtpd's restriction lists, the access map), evaluated left to right like Postfix's. */
+export type Verdict =
+  | { action: 'continue' }
+  /** Accept and stop evaluating (access map OK). */
+  | { action: 'ok' }
+  /** Accept, and this client/recipient may relay (access map RELAY). */
+  | { action: 'relay' }
+  /** Accept the transaction but throw the message away (access map DISCARD). */
+  | { action: 'discard' }
+  | { action: 'reject'; code: number; enhanced: string; text: string }
+  | { action: 'tempfail'; code: number; enhanced: string; text: string };
+
 export interface Clock { now(): number }
 export const systemClock: Clock = { now: () => Date.now() };
+
+// ---- Shapes the outer surface carries (engine/api.ts re-exports them) ----
+
+export interface Listener { name: 'smtp' | 'submission' | 'smtps' | 'console'; address: string; port: number }
+
+export interface OnlineState {
+  online: boolean;
+  /** Epoch ms of the last change. */
+  since: number;
+  /** "smart host smtp.example:587 answered EHLO", "cannot resolve smtp.provider.example", ... */
+  reason: string;
+}
+
+export interface EngineStatus {
+  version: string;
+  hostname: string;
+  home: string;
+  startedAt: number;
+  pid: number;
+  listeners: Listener[];
+  mode: Settings['delivery']['mode'];
+  online: OnlineState;
+  counts: { total: number; active: number; deferred: number; hold: number; corrupt: number };
+  /** A flush in progress, if any. */
+  flushing: boolean;
+}
+
+/** Which messages a queue action applies to (sendmail -qI / -qR / -qS). All given parts must match. */
+export interface QueueSelector {
+  ids?: QueueId[];
+  /** Substring of any pending recipient (case-insensitive), like -qR. */
+  recipient?: string;
+  /** Substring of the sender, like -qS. */
+  sender?: string;
+  state?: QueueState;
+  group?: string;
+}
+
+export interface FlushOptions extends QueueSelector {
+  /** Deliver even in deferred mode / while held by mode ("send now anyway"). */
+  force?: boolean;
+}
+
+export interface FlushSummary { attempted: number; sent: number; deferred: number; bounced: number; skipped: number; durationMs: number }
+
+export interface ActionResult { changed: QueueId[]; missing: QueueId[] }
+
+export interface MessageDetail { entry: QueueEntry; headers: string }
+
+export interface CorruptEntry { name: string; size: number; movedAt: number; reason: string }
+
+export interface FieldError { path: string; message: string }
+
+export type SettingsUpdate = { ok: true; settings: Settings } | { ok: false; errors: FieldError[] };
+
+/** A deep partial of Settings; arrays and records are replaced whole. */
+export type SettingsPatch = { [K in keyof Settings]?: Settings[K] extends object ? Partial<Settings[K]> | Settings[K] : Settings[K] };
+
+export interface SubmitRequest {
+  envelope: Envelope;
+  /** The message, base64-encoded so every adapter can carry it as JSON. */
+  messageBase64: string;
+  /** X-Authentication-Warning texts the sendmail CLI found (untrusted -f); added only with authwarnings. */
+  authWarnings?: string[];
+}
+
+/** One step of the smart host test (console's "Test connection" / "Send test message"). */
+export interface SmartHostTestStep { step: 'connect' | 'tls' | 'auth' | 'send'; ok: boolean; detail: string }
+
+export interface SmartHostTestOptions {
+  /** After AUTH, send a short test message to this address ("Send test message"). */
+  sendTo?: string;
+  /** Envelope sender of the test message; default postmaster@hostname. */
+  from?: string;
+}
+
+export type EngineEvent =
+  | { type: 'queue:added'; entry: QueueEntry }
+  | { type: 'queue:changed'; entry: QueueEntry }
+  | { type: 'queue:removed'; id: QueueId; why: 'delivered' | 'deleted' | 'bounced' }
+  | { type: 'delivery:attempting'; id: QueueId; recipients: string[]; nexthop: string }
+  | { type: 'delivery:result'; id: QueueId; address: string; status: 'sent' | 'deferred' | 'bounced'; reply: string; relay?: string }
+  | { type: 'delivery:transcript'; id: QueueId; line: string }
+  | { type: 'flush:started'; total: number }
+  | { type: 'flush:progress'; done: number; total: number; id: QueueId }
+  | { type: 'flush:done'; summary: FlushSummary }
+  | { type: 'online:changed'; online: OnlineState }
+  | { type: 'settings:changed'; settings: Settings }
+  | { type: 'log:line'; line: string }
+  /** DH parameter generation (issue 6): openssl's candidate count so far; `done` at the end. */
+  | { type: 'tls:dhparams'; marks: number; done: boolean; error?: string };

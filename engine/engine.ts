@@ -6,6 +6,7 @@
 import { EventEmitter } from 'node:events';
 import { promises as fsp, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { PACKAGE_ROOT } from './package-root.ts';
 import { Readable } from 'node:stream';
 import type {
   ActionResult, CorruptEntry, EngineApi, EngineEvent, EngineStatus, FlushOptions, FlushSummary, Listener,
@@ -70,7 +71,7 @@ export interface Engine extends EngineApi {
 
 const VERSION: string = (() => {
   try {
-    return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+    return (JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
   } catch {
     return '0.0.0';
   }

@@ -9,7 +9,7 @@
 // The old smtpd stops accepting at once; its sessions get smtpd's close grace to
 // finish (then a 421, so clients retry: nothing they sent was acknowledged).
 import net from 'node:net';
-import type { FieldError, Listener } from './api.ts';
+import type { FieldError, Listener } from './contracts.ts';
 import type { Settings } from './config/schema.ts';
 import type { Smtpd } from './smtpd/index.ts';
 

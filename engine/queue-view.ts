@@ -5,56 +5,15 @@
 // messages downloads the 100 rows it draws, not 40 MB of entries (issue 4
 // "Measured"). Pure: entries in, answer out; never changes or schedules anything.
 import type { QueueEntry, QueueId, QueueState } from './contracts.ts';
+import { AGE_BUCKETS, type QueuePage, type QueuePageQuery, type QueueSummary, type QueueSummaryBy, type QueueViewFilter, type ShapeRow, type Top } from './types/queue-view.ts';
 
-/** What the Queue page's filter fields ask; all given parts must match (empty = everything). */
-export interface QueueViewFilter {
-  state?: QueueState | 'all';
-  /** Substring of the sender, case-insensitive. */
-  sender?: string;
-  /** Substring of any pending recipient, case-insensitive. */
-  recipient?: string;
-  /** A pending recipient's domain or a subdomain of it ("corp.example" finds "mail.corp.example", not "notcorp.example"). */
-  domain?: string;
-  /** Substring of the ID, sender, pending recipients, their last replies, the reason or the Message-ID. */
-  text?: string;
-}
-
-export type QueueSummaryBy = 'recipient' | 'domain' | 'sender';
-
-export interface QueuePageQuery {
-  /** First matching entry to return (oldest first). Default 0. */
-  offset?: number;
-  /** How many matching entries to return. Default DEFAULT_LIMIT, at most MAX_LIMIT; 0 for counts only. */
-  limit?: number;
-  filter?: QueueViewFilter;
-  /** Also return the IDs of every matching entry (the page's "select all shown"). */
-  withIds?: boolean;
-  /** Also return the summaries of the matching entries, the top list counted by this. */
-  summary?: QueueSummaryBy;
-}
-
-export interface Top { key: string; count: number }
-export interface ShapeRow { domain: string; total: number; buckets: number[] }
-export interface QueueSummary { top: Top[]; shape: ShapeRow[] }
-
-export interface QueuePage {
-  /** Messages in the queue. */
-  total: number;
-  /** Messages matching the filter. */
-  matched: number;
-  /** Where `entries` starts among the matching ones (the asked offset, clamped). */
-  offset: number;
-  entries: QueueEntry[];
-  ids?: QueueId[];
-  summary?: QueueSummary;
-}
+export type { QueuePage, QueuePageQuery, QueueSummary, QueueSummaryBy, QueueViewFilter, ShapeRow, Top } from './types/queue-view.ts';
+export { AGE_BUCKETS };
 
 /** Enough rows for a tall window plus scrolling slack; the page asks for a few hundred. */
 export const DEFAULT_LIMIT = 200;
 /** A window is what a person can scroll through before the next request, not a bulk export (that is listQueue). */
 export const MAX_LIMIT = 2000;
-/** qshape's default buckets: 5 minutes doubling ten times (qshape(1) "-b 10 -t 5"). */
-export const AGE_BUCKETS = [5, 10, 20, 40, 80, 160, 320, 640, 1280];
 /** Rows of the top list and of the qshape table: a screenful, like qshape's default output. */
 const TOP_LIMIT = 20;
 const SHAPE_LIMIT = 25;

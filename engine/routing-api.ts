@@ -6,7 +6,7 @@
 // Answers questions about settings (the saved ones, or with an unsaved patch
 // applied); never writes settings or files. Saving stays updateSettings' job.
 import { access, constants, stat } from 'node:fs/promises';
-import type { FieldError, SettingsPatch } from './api.ts';
+import type { FieldError, SettingsPatch } from './contracts.ts';
 import { rewriteHeaders, rewriteHeaderSender, rewriteSender } from './cleanup/rewrite.ts';
 import { applyPatch } from './config/load.ts';
 import type { Settings } from './config/schema.ts';
@@ -14,30 +14,10 @@ import { checkAliasTargets, findAliasLoops, parseAliasesFile, type AliasProblem 
 import { isSafeUserName } from './resolve/local-users.ts';
 import { routeTarget, splitHostPort } from './resolve/routes.ts';
 import { parseTarget, splitTargets } from './resolve/targets.ts';
+import { ROUTING_API_METHODS, type AliasImport, type RewritePreview, type RoutingApi } from './types/routing.ts';
 
-/** Pasted /etc/aliases text, parsed: usable entries and every problem with its line. */
-export interface AliasImport {
-  entries: { name: string; targets: string[]; line: number }[];
-  /** The usable entries as the settings' `aliases` table. */
-  aliases: Record<string, string[]>;
-  problems: AliasProblem[];
-}
-
-/** How one sample address leaves, under the saved rewrite settings or a draft of them. */
-export type RewritePreview =
-  | { ok: true; address: string; envelope: string; headerSender: string; headerRecipient: string }
-  | { ok: false; errors: FieldError[] };
-
-export interface RoutingApi {
-  /** newaliases for a paste: parse aliases(5) text and report problems line by line. */
-  parseAliases(text: string): Promise<AliasImport>;
-  /** Envelope sender, From: and To: forms of `address`; `patch` = unsaved settings to try. */
-  previewRewrite(address: string, patch?: SettingsPatch): Promise<RewritePreview>;
-  /** Problems resolve would hit with these settings (saved + `patch`), by field path. Empty = fine. */
-  checkRouting(patch?: SettingsPatch): Promise<FieldError[]>;
-}
-
-export const ROUTING_API_METHODS = ['parseAliases', 'previewRewrite', 'checkRouting'] as const satisfies readonly (keyof RoutingApi)[];
+export type { AliasImport, RewritePreview, RoutingApi } from './types/routing.ts';
+export { ROUTING_API_METHODS };
 
 export interface RoutingApiDeps {
   /** The saved settings (a getter: a change applies to the next question). */

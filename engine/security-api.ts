@@ -6,7 +6,7 @@
 // `updateSettings` the engine passes in (validated and saved there).
 import { mkdir, rename, writeFile, chmod } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { EngineEvent, FieldError, Listener, SettingsPatch, SettingsUpdate } from './api.ts';
+import type { EngineEvent, FieldError, Listener, SettingsPatch, SettingsUpdate } from './contracts.ts';
 import type { Settings } from './config/schema.ts';
 import type { Dns } from './dns/resolver.ts';
 import { hashPassword as scryptHash } from './policy/auth-users.ts';
@@ -16,43 +16,11 @@ import { testRelay as askPolicy, type RelayTestRequest, type RelayTestResult } f
 import { testSmartHost } from './smarthost-test.ts';
 import { DH_BITS, generateDhParams as makeDh, generateSelfSigned as makeSelfSigned } from './tls/generate.ts';
 import { checkTlsFiles, checkTlsSettings, type TlsCheck } from './tls/material.ts';
+import { SECURITY_API_METHODS, type CertificateImport, type CertificateStatus, type SecurityApi, type TlsChange } from './types/security.ts';
 
-export type { RelayTestRequest, RelayTestResult } from './policy/relay.ts';
-export type { DnsblResult } from './policy/dnsbl.ts';
-export type { HealthItem } from './policy/health.ts';
-export type { CertificateInfo, TlsCheck } from './tls/material.ts';
+export type { CertificateImport, CertificateStatus, SecurityApi, TlsChange, RelayTestRequest, RelayTestResult, DnsblResult, HealthItem, CertificateInfo, TlsCheck } from './types/security.ts';
+export { SECURITY_API_METHODS };
 
-/** The TLS files a change produced (relative to home), whether they were saved to settings, and their check. */
-export type TlsChange =
-  | { ok: true; tls: Partial<Settings['tls']>; check: TlsCheck; applied: boolean }
-  | { ok: false; errors: FieldError[] };
-
-export interface CertificateImport { certPem: string; keyPem: string; caPem?: string }
-export type CertificateStatus = TlsCheck & { configured: boolean };
-
-export interface SecurityApi {
-  /** "Would this client relay to this recipient?" — the real policy's answer. */
-  testRelay(request: RelayTestRequest): Promise<RelayTestResult>;
-  /** Look an IP up in the given block lists (an unsaved form) or the saved ones. */
-  testDnsbl(ip: string, lists?: DnsblList[]): Promise<DnsblResult[]>;
-  /** The Overview's health items; `probeSmartHost` also connects to the smart host. */
-  healthCheck(options?: { probeSmartHost?: boolean }): Promise<HealthItem[]>;
-  /** Self-signed certificate for the host name, saved as tls.cert / tls.key. */
-  generateSelfSigned(options?: { hostname?: string; days?: number }): Promise<TlsChange>;
-  /** DH parameters (2048 bits unless more is asked), saved as tls.dhParams; progress as `tls:dhparams` events. */
-  generateDhParams(options?: { bits?: number }): Promise<TlsChange>;
-  /** Check a certificate/key(/CA) pasted or uploaded as PEM; when they match, save them. */
-  importCertificate(pem: CertificateImport): Promise<TlsChange>;
-  /** The configured certificate: subject, names, validity, self-signed, problems by field. */
-  certificateInfo(): Promise<CertificateStatus>;
-  /** scrypt hash for users[].passwordHash (the password never reaches config.json). */
-  hashPassword(password: string): Promise<string>;
-}
-
-export const SECURITY_API_METHODS = [
-  'testRelay', 'testDnsbl', 'healthCheck', 'generateSelfSigned', 'generateDhParams',
-  'importCertificate', 'certificateInfo', 'hashPassword',
-] as const satisfies readonly (keyof SecurityApi)[];
 
 export interface SecurityApiDeps {
   settings: () => Settings;

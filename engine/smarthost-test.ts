@@ -6,7 +6,7 @@ import net from 'node:net';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import type { Settings, SmartHost } from './config/schema.ts';
 import { durationMs } from './config/schema.ts';
-import type { SmartHostTestOptions, SmartHostTestStep } from './api.ts';
+import type { SmartHostTestOptions, SmartHostTestStep } from './contracts.ts';
 
 type Conn = InstanceType<typeof SMTPConnection>;
 

@@ -19,9 +19,11 @@ interface Closable { close(): Promise<void> }
 /** The console (engine/console, issue 4) when it is present: it is built beside the CLI. */
 async function startConsoleIfPresent(api: EngineApi, settings: Settings, home: string, io: CliIo): Promise<Closable | null> {
   if (settings.console.port === false) return null;
-  const url = new URL('../console/index.ts', import.meta.url);
-  if (!fs.existsSync(url)) return null;
-  const mod = (await import(url.href)) as {
+  // A literal specifier, so the build rewrites it to console/index.js beside this file.
+  const mod = (await import('../console/index.ts').catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ERR_MODULE_NOT_FOUND' && /console[\/]index\.[jt]s/.test(err.message)) return {};
+    throw err;
+  })) as {
     startConsole?: (api: EngineApi, opts: { address: string; port: number; home: string }) => Promise<Closable & { url: string }>;
   };
   if (!mod.startConsole) return null;

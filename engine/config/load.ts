@@ -8,8 +8,8 @@ import path from 'node:path';
 import { validateDetailed } from 'node-cron';
 import type { ZodError } from 'zod';
 import { SettingsSchema, durationMs, type Settings, type SettingsInput } from './schema.ts';
-import type { FieldError, SettingsPatch, SettingsUpdate } from '../api.ts';
-import { validateSecuritySettings } from '../policy/validate.ts';
+import type { FieldError, SettingsPatch, SettingsUpdate } from '../contracts.ts';
+import { validateSecuritySettings } from './security-checks.ts';
 import { randomBytes } from 'node:crypto';
 
 export const CONFIG_FILE = 'config.json';

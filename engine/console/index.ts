@@ -5,8 +5,8 @@
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
+import { PACKAGE_ROOT } from '../package-root.ts';
 import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import type { EngineApi } from '../api.ts';
 import { handleCall, handleEvents } from './api-routes.ts';
 import { authenticated, hostAllowed, originAllowed, sessionCookie } from './guard.ts';
@@ -32,7 +32,7 @@ export interface ConsoleHandle {
   close(): Promise<void>;
 }
 
-export const DEFAULT_STATIC_DIR = fileURLToPath(new URL('../../dist/renderer/', import.meta.url));
+export const DEFAULT_STATIC_DIR = path.join(PACKAGE_ROOT, 'dist', 'renderer') + path.sep;
 
 const UNAUTHORIZED_PAGE = '<!doctype html><meta charset="utf-8"><title>Mailstop</title>' +
   '<p>This console needs its access token: open the URL printed by <code>mailstop serve</code> ' +

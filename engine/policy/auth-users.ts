@@ -6,34 +6,21 @@
 // Never logs or stores a password; never writes settings.
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import type { Settings } from '../config/schema.ts';
+import { parseHash } from '../config/password-hash.ts';
+
+export { parseHash, validateUsers } from '../config/password-hash.ts';
 
 /** OWASP's scrypt minimum (N=2^17 is their first choice, but 16 MiB per check at N=2^14 keeps a burst of logins cheap). */
 export const SCRYPT_DEFAULTS = { N: 16384, r: 8, p: 1 } as const;
 /** 32 bytes of output and 16 of salt: the usual sizes (RFC 7914 examples use 64; 32 is plenty for a check). */
 const KEY_LEN = 32;
 const SALT_LEN = 16;
-/** Largest cost we accept from a stored hash, so a hand-edited config cannot stall the server. */
-const MAX_N = 1 << 20;
-
-interface Parsed { N: number; r: number; p: number; salt: Buffer; hash: Buffer }
 
 function derive(password: string, salt: Buffer, N: number, r: number, p: number, len: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     // maxmem: scrypt needs 128·N·r bytes; allow twice that.
     scrypt(password.normalize('NFC'), salt, len, { N, r, p, maxmem: 256 * N * r + 1024 * 1024 }, (err, key) => (err ? reject(err) : resolve(key)));
   });
-}
-
-export function parseHash(encoded: string): Parsed | null {
-  const parts = encoded.split('$');
-  if (parts.length !== 6 || parts[0] !== 'scrypt') return null;
-  const [N, r, p] = parts.slice(1, 4).map(Number);
-  if (![N, r, p].every((n) => Number.isInteger(n) && n > 0)) return null;
-  if (N > MAX_N || (N & (N - 1)) !== 0 || r > 32 || p > 16) return null;
-  const salt = Buffer.from(parts[4], 'base64');
-  const hash = Buffer.from(parts[5], 'base64');
-  if (salt.length < 8 || hash.length < 16) return null;
-  return { N, r, p, salt, hash };
 }
 
 /** Hash a password for `users[].passwordHash`. */
@@ -63,17 +50,4 @@ export async function authenticate(users: Settings['users'], username: string, p
   const user = users.find((u) => u.name.toLowerCase() === username.toLowerCase());
   const ok = await verifyPassword(password, user ? user.passwordHash : await dummyHash());
   return ok && user !== undefined;
-}
-
-/** Field errors for `users` (for the Users page and updateSettings). */
-export function validateUsers(users: Settings['users']): { path: string; message: string }[] {
-  const errors: { path: string; message: string }[] = [];
-  const seen = new Set<string>();
-  users.forEach((u, i) => {
-    if (!/^[^\s:@]+(@[A-Za-z0-9.-]+)?$/.test(u.name)) errors.push({ path: `users[${i}].name`, message: 'a user name without spaces or colons' });
-    if (seen.has(u.name.toLowerCase())) errors.push({ path: `users[${i}].name`, message: `"${u.name}" is listed twice` });
-    seen.add(u.name.toLowerCase());
-    if (!parseHash(u.passwordHash)) errors.push({ path: `users[${i}].passwordHash`, message: 'not a scrypt$N$r$p$salt$hash value; set the password again' });
-  });
-  return errors;
 }

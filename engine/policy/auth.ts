@@ -5,7 +5,7 @@
 // never writes settings or logs (smtpd logs the outcome).
 import type { Settings } from '../config/schema.ts';
 import { SmtpError } from '../contracts.ts';
-import { bareIp } from './access-map.ts';
+import { bareIp } from '../config/access-map.ts';
 import { createAuthThrottle, type AuthThrottle } from './auth-throttle.ts';
 import { authenticate } from './auth-users.ts';
 

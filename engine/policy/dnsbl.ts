@@ -8,23 +8,11 @@
 import { isIP } from 'node:net';
 import type { Settings } from '../config/schema.ts';
 import { DnsError, type Dns } from '../dns/resolver.ts';
-import { bareIp } from './access-map.ts';
+import { bareIp } from '../config/access-map.ts';
 import type { Verdict } from './types.ts';
+import type { DnsblList, DnsblResult } from '../types/security.ts';
 
-export type DnsblList = Settings['antispam']['dnsbl'][number];
-
-export interface DnsblResult {
-  zone: string;
-  /** The name that was looked up. */
-  query: string;
-  status: 'listed' | 'not-listed' | 'error';
-  /** A records returned (also when they did not match). */
-  answers: string[];
-  /** TXT reason some lists publish (best effort, only when listed). */
-  reason?: string;
-  /** DNS error code when status is 'error'. */
-  error?: string;
-}
+export type { DnsblList, DnsblResult } from '../types/security.ts';
 
 /** RFC 5782 §2.1/§2.4: 192.0.2.99 → 99.2.0.192.zone; IPv6 as 32 reversed nibbles. */
 export function dnsblQueryName(ip: string, zone: string): string {

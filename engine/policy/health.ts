@@ -3,20 +3,13 @@
 // caller gathered (certificate check, relay probe, smart host probe, DNSBL zone
 // probes); engine/security-api.ts gathers them. Never does I/O.
 import { isIP } from 'node:net';
-import type { EngineStatus } from '../api.ts';
+import type { EngineStatus } from '../contracts.ts';
 import type { Settings } from '../config/schema.ts';
-import { compileAccessMap } from './access-map.ts';
+import { compileAccessMap } from '../config/access-map.ts';
 import type { TlsCheck } from '../tls/material.ts';
+import type { HealthItem } from '../types/security.ts';
 
-export type HealthLevel = 'ok' | 'warn' | 'error';
-
-export interface HealthItem {
-  level: HealthLevel;
-  item: 'open-relay' | 'certificate' | 'auth' | 'dh-params' | 'smart-host' | 'dnsbl' | 'privacy';
-  detail: string;
-  /** The setting to fix, when there is one. */
-  field?: string;
-}
+export type { HealthItem, HealthLevel } from '../types/security.ts';
 
 export interface HealthFacts {
   tls?: TlsCheck & { configured: boolean };

@@ -11,7 +11,7 @@ import type { Settings } from '../config/schema.ts';
 import type { Dns } from '../dns/resolver.ts';
 import type { PolicySession, SmtpPolicy, Verdict } from './types.ts';
 import { parseRecipient, type ParsedRecipient } from './address.ts';
-import { isOurDomain, type InterfaceTable } from '../resolve/our-domains.ts';
+import { isOurDomain, type InterfaceTable } from '../config/our-domains.ts';
 import { compileRelayNetworks, isLocalMachine, type RelayNetworks } from './networks.ts';
 import { checkClient, checkSender, connectRelays, delayed, delayedChecks, recipientAccess, recipientGetsChecks } from './restrictions.ts';
 

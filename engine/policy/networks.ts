@@ -4,7 +4,7 @@
 // only counts when smtpd already knows it).
 import { BlockList, isIP } from 'node:net';
 import type { ClientInfo } from '../contracts.ts';
-import { bareIp } from './access-map.ts';
+import { bareIp } from '../config/access-map.ts';
 import { inDomain } from './address.ts';
 
 /**

@@ -9,34 +9,9 @@ import type { Dns } from '../dns/resolver.ts';
 import { parseRecipient } from './address.ts';
 import { createPolicy, isLocalDomain } from './index.ts';
 import type { PolicySession, Verdict } from './types.ts';
+import type { RelayTestRequest, RelayTestResult } from '../types/security.ts';
 
-export interface RelayTestRequest {
-  /** Client IP address. */
-  client: string;
-  /** Recipient address (as given to RCPT TO). */
-  recipient: string;
-  /** Envelope sender; default '' (<>) — no From: rule applies to it. */
-  sender?: string;
-  /** Client host name if known (matches relay domains / Connect: host rules). */
-  hostname?: string;
-  /** Authenticated user name, to ask "would alice relay?". */
-  user?: string;
-  /** Address the client connects to; default the listen address (127.0.0.1 for a wildcard). */
-  localAddress?: string;
-}
-
-export interface RelayTestResult {
-  /** The recipient would be accepted. */
-  accepted: boolean;
-  /** Accepted and not one of our own domains: mail would leave through us. */
-  relayed: boolean;
-  /** The recipient's domain is one of ours. */
-  local: boolean;
-  /** What the client would be told: "250 2.1.5 Ok" or the refusal. */
-  reply: string;
-  /** Which step decided a refusal. */
-  stage: 'connect' | 'mail' | 'rcpt';
-}
+export type { RelayTestRequest, RelayTestResult } from '../types/security.ts';
 
 const replyOf = (v: Verdict, okText: string) =>
   v.action === 'reject' || v.action === 'tempfail' ? `${v.code} ${v.enhanced} ${v.text}` : okText;

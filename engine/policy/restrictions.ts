@@ -7,7 +7,7 @@
 import type { Settings } from '../config/schema.ts';
 import type { ClientInfo } from '../contracts.ts';
 import type { Dns } from '../dns/resolver.ts';
-import { accessMapOf, verdictOf } from './access-map.ts';
+import { accessMapOf, verdictOf } from '../config/access-map.ts';
 import { dnsblVerdict } from './dnsbl.ts';
 import type { PolicySession, Verdict } from './types.ts';
 

@@ -1,18 +1,9 @@
 // What smtpd asks the policy stage at each step of a session. Policy answers
 // questions and never writes (STYLE.md §1). Verdicts are values, evaluated left
 // to right like Postfix restriction lists (STYLE.md §4).
-import type { ClientInfo } from '../contracts.ts';
+import type { ClientInfo, Verdict } from '../contracts.ts';
 
-export type Verdict =
-  | { action: 'continue' }
-  /** Accept and stop evaluating (access map OK). */
-  | { action: 'ok' }
-  /** Accept, and this client/recipient may relay (access map RELAY). */
-  | { action: 'relay' }
-  /** Accept the transaction but throw the message away (access map DISCARD). */
-  | { action: 'discard' }
-  | { action: 'reject'; code: number; enhanced: string; text: string }
-  | { action: 'tempfail'; code: number; enhanced: string; text: string };
+export type { Verdict } from '../contracts.ts';
 
 /** What the policy knows about the session so far. */
 export interface PolicySession {

@@ -3,7 +3,7 @@
 // Sendmail qtool). Each action selects with a QueueSelector and changes entries
 // through the store under their locks. Never delivers: the caller decides
 // whether a released or requeued message should be tried at once.
-import type { ActionResult, QueueSelector } from '../api.ts';
+import type { ActionResult, QueueSelector } from '../contracts.ts';
 import type { QueueEntry, QueueId, RecipientState } from '../contracts.ts';
 import { notify } from './notify.ts';
 import { missingIds, select } from './select.ts';

@@ -7,7 +7,7 @@
 // It also indexes entries another process committed to the spool (the sendmail
 // CLI's fallback) with a periodic scan, and bounds stop(): deliveries still
 // running after a grace period are cut off and stay queued.
-import type { ActionResult, FlushOptions, FlushSummary, QueueSelector } from '../api.ts';
+import type { ActionResult, FlushOptions, FlushSummary, QueueSelector } from '../contracts.ts';
 import type { QueueEntry, QueueId } from '../contracts.ts';
 import * as actions from './actions.ts';
 import { commitAttempt } from './commit.ts';

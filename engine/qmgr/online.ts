@@ -8,7 +8,7 @@
 import net from 'node:net';
 import os from 'node:os';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
-import type { OnlineState } from '../api.ts';
+import type { OnlineState } from '../contracts.ts';
 import { durationMs, type Settings } from '../config/schema.ts';
 import type { Clock } from '../contracts.ts';
 import { DnsError, type Dns } from '../dns/resolver.ts';

@@ -1,7 +1,7 @@
 // Which queue entries a QueueSelector names (sendmail -qI / -qR / -qS, and the
 // UI's filters). Pure: answers a question about entries, never changes one.
 import type { QueueEntry, QueueId } from '../contracts.ts';
-import type { QueueSelector } from '../api.ts';
+import type { QueueSelector } from '../contracts.ts';
 
 /**
  * All given parts must match; an empty selector matches everything (postsuper ALL).

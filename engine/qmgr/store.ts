@@ -4,7 +4,7 @@
 // a per-entry lock, so an admin action racing a delivery attempt can never undo
 // the other's write. Never decides what should change — callers do.
 import type { QueueEntry, QueueId } from '../contracts.ts';
-import type { EngineEvent } from '../api.ts';
+import type { EngineEvent } from '../contracts.ts';
 import type { Spool } from '../queue/types.ts';
 
 export type RemoveWhy = 'delivered' | 'deleted' | 'bounced';

@@ -6,7 +6,7 @@ import type { Settings } from '../config/schema.ts';
 import type {
   Clock, DeliveryReport, DeliveryResult, Destination, Envelope, OutboundMessage, QueueEntry, QueueId, Resolution,
 } from '../contracts.ts';
-import type { EngineEvent } from '../api.ts';
+import type { EngineEvent } from '../contracts.ts';
 import type { Spool } from '../queue/types.ts';
 
 /** The part of the maillog qmgr writes (engine/log/maillog.ts implements it). */

@@ -9,7 +9,7 @@
 // `ID.reason`, a JSON object { id, reason, movedAt, files }.
 import { readdir, readFile, rename, stat, lstat, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { CorruptEntry } from '../api.ts';
+import type { CorruptEntry } from '../contracts.ts';
 import type { QueueId } from '../contracts.ts';
 import { DIR_MODE, FILE_MODE, isMissing, mapLimit, SCAN_CONCURRENCY } from './fs-util.ts';
 

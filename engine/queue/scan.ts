@@ -9,7 +9,7 @@
 import { statSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { CorruptEntry } from '../api.ts';
+import type { CorruptEntry } from '../contracts.ts';
 import type { QueueEntry, QueueId } from '../contracts.ts';
 import type { Decoded } from './control-file.ts';
 import { inBatches, isMissing, unlinkQuietly } from './fs-util.ts';

@@ -22,7 +22,7 @@ import { closeSync, createReadStream, fdatasync, openSync, renameSync } from 'no
 import { mkdir, open, readdir, readFile, rename, statfs, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
-import type { CorruptEntry } from '../api.ts';
+import type { CorruptEntry } from '../contracts.ts';
 import type { QueueEntry, QueueId } from '../contracts.ts';
 import { decodeControl, encodeControl, encodeInlineHead } from './control-file.ts';
 import { createCorruptArea } from './corrupt.ts';

@@ -4,7 +4,7 @@
 // df/qf); the control file's rename into place is the commit point.
 import type { Readable } from 'node:stream';
 import type { QueueEntry, QueueId } from '../contracts.ts';
-import type { CorruptEntry } from '../api.ts';
+import type { CorruptEntry } from '../contracts.ts';
 
 /** A message being received: bytes go in with write(); nothing is visible until commit(). */
 export interface SpoolWriter {

@@ -2,7 +2,7 @@
 // and domain, and decide whether a domain is ours. Pure functions; no I/O beyond
 // reading this machine's interface table (our-domains.ts).
 import type { Settings } from '../config/schema.ts';
-import { isOurDomain } from './our-domains.ts';
+import { isOurDomain } from '../config/our-domains.ts';
 
 export interface ParsedAddress {
   /** Local part as given (case kept: RFC 5321 §2.4 says only the final host may fold it). */

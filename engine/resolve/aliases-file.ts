@@ -4,15 +4,11 @@
 // `parseAliasesFile` is pure; `checkAliasTargets` only reads (stat), never writes.
 import { access, constants, stat } from 'node:fs/promises';
 import { parseTarget, splitTargets } from './targets.ts';
+import type { AliasProblem } from '../types/routing.ts';
+
+export type { AliasProblem } from '../types/routing.ts';
 
 export interface AliasEntry { name: string; targets: string[]; line: number }
-
-export interface AliasProblem {
-  line: number;
-  /** 'error': the entry is not usable as written; 'warning': usable, but probably not meant. */
-  severity: 'error' | 'warning';
-  message: string;
-}
 
 export interface ParsedAliases {
   entries: AliasEntry[];

@@ -9,7 +9,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Settings } from '../config/schema.ts';
-import { mailboxRoot } from '../transports/maildir.ts';
+import { mailboxRoot } from '../config/mailbox-root.ts';
 
 export type KnownBy = 'mailbox' | 'smtp user' | 'system user';
 

@@ -5,7 +5,7 @@
 // TLS between MTAs does not verify, and refusing TLS would only send mail in clear
 // text — but it is reported. Reads files; never generates or writes any.
 import { stat } from 'node:fs/promises';
-import type { FieldError } from '../api.ts';
+import type { FieldError } from '../contracts.ts';
 import type { Settings } from '../config/schema.ts';
 import { checkTlsFiles, readTlsFiles, resolvePath, TlsConfigError } from '../tls/material.ts';
 import { serverTlsOptions, type ServerTlsOptions } from '../tls/server-options.ts';

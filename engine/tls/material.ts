@@ -8,8 +8,11 @@ import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { createSecureContext } from 'node:tls';
-import type { FieldError } from '../api.ts';
+import type { FieldError } from '../contracts.ts';
 import type { Settings } from '../config/schema.ts';
+import type { CertificateInfo, TlsCheck } from '../types/security.ts';
+
+export type { CertificateInfo, TlsCheck } from '../types/security.ts';
 
 export type TlsSettings = Settings['tls'];
 
@@ -18,23 +21,6 @@ export interface TlsFiles {
   cert: Buffer;
   ca?: Buffer;
   dhparam?: Buffer;
-}
-
-export interface CertificateInfo {
-  subject: string;
-  issuer: string;
-  /** DNS names and IP addresses of subjectAltName. */
-  altNames: string[];
-  /** ISO 8601. */
-  validFrom: string;
-  validTo: string;
-  /** Whole days until expiry (negative once expired). */
-  daysLeft: number;
-  selfSigned: boolean;
-  fingerprint256: string;
-  serialNumber: string;
-  /** "RSA 2048", "EC prime256v1", ... */
-  publicKey: string;
 }
 
 /** Warn this many days ahead of expiry (issue 6: "warned about 14 days ahead"). */
@@ -143,12 +129,6 @@ export function dhParamBits(pem: Buffer | string): number | null {
   while (len > 0 && der[pos] === 0) { pos++; len--; } // sign padding
   if (len === 0) return null;
   return (len - 1) * 8 + (32 - Math.clz32(der[pos]));
-}
-
-export interface TlsCheck {
-  errors: FieldError[];
-  warnings: FieldError[];
-  info: CertificateInfo | null;
 }
 
 /**

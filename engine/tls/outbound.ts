@@ -3,7 +3,7 @@
 // is broken (the seeds' "TLS handshake failed" case); a smart host that requires
 // TLS is never downgraded. Pure; the transport asks, this answers.
 import type { Settings } from '../config/schema.ts';
-import { accessMapOf } from '../policy/access-map.ts';
+import { accessMapOf } from '../config/access-map.ts';
 
 /** false = skip STARTTLS with this server (host name as connected, and its IP if known). */
 export function tryTls(settings: Pick<Settings, 'access'>, host: string, ip?: string): boolean {

@@ -8,12 +8,13 @@ import { join } from 'node:path';
 import type { DeliveryReport, DeliveryResult, Destination, OutboundMessage } from '../contracts.ts';
 import { appendToFile } from './file.ts';
 import { alreadyDeliveredTo, DEFAULT_LOCK_TIMEOUT_MS, localCopy, readMessage, writeFailed, type LocalContext } from './local-context.ts';
-import { mailboxRoot, writeMaildir } from './maildir.ts';
+import { mailboxRoot } from '../config/mailbox-root.ts';
+import { writeMaildir } from './maildir.ts';
 import { appendMbox } from './mbox.ts';
 import { DEFAULT_PIPE_TIMEOUT_MS, programEnv, programResult, runProgram } from './pipe.ts';
 
 export type { LocalContext } from './local-context.ts';
-export { mailboxRoot } from './maildir.ts';
+export { mailboxRoot } from '../config/mailbox-root.ts';
 
 /** Mailbox names resolve lets through; checked again here because a path is built from it. */
 const USER_RE = /^[a-z0-9_][a-z0-9._+-]*$/i;

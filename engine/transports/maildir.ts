@@ -3,14 +3,7 @@
 // (mutt, Dovecot) never sees a partial message. Throws fs errors; the caller
 // (local.ts) turns them into deferrals — this file never decides a delivery outcome.
 import { mkdir, open, rename, unlink } from 'node:fs/promises';
-import { isAbsolute, join } from 'node:path';
-import type { Settings } from '../config/schema.ts';
-
-/** `localDelivery.mailboxDir`; relative paths are under the data directory. */
-export function mailboxRoot(settings: Settings, home: string): string {
-  const dir = settings.localDelivery.mailboxDir;
-  return isAbsolute(dir) ? dir : join(home, dir);
-}
+import { join } from 'node:path';
 
 let seq = 0;
 

@@ -3,7 +3,7 @@
 // setting to fix. Asks EngineApi.healthCheck; holds no judgement of its own.
 import { Badge, Button, Card, Group, Stack, Text } from '@mantine/core';
 import { useEffect, useState } from 'react';
-import type { HealthItem } from '../../engine/security-api.ts';
+import type { HealthItem } from '../../engine/api.ts';
 import { useLive } from '../state/context.tsx';
 
 const COLOR = { ok: 'teal', warn: 'orange', error: 'red' } as const;

@@ -4,6 +4,7 @@
 // Each class records what the main process asked of it; `fake` is the shared
 // record, reset with resetFake(). It imitates Electron's documented behaviour
 // where the tests depend on it (e.g. invoking a channel with no handler rejects).
+import { readFileSync } from 'node:fs';
 import { EventEmitter } from 'node:events';
 import os from 'node:os';
 import path from 'node:path';
@@ -122,6 +123,8 @@ export class Tray extends EventEmitter {
 
 export const nativeImage = {
   createFromBuffer: (buffer: Buffer) => ({ png: buffer }),
+  // Electron gives an empty image for a missing file; the fake throws, so a missing icon fails the test.
+  createFromPath: (file: string) => ({ path: file, png: readFileSync(file) }),
   createEmpty: () => ({ png: Buffer.alloc(0) }),
 };
 

@@ -1,15 +1,26 @@
-// The preload runs sandboxed, so it is plain CommonJS with its own copy of the
-// method list; here it runs in a VM context with recording `require('electron')`
-// and `window`, the two things a sandboxed preload has.
+// The preload runs sandboxed, so it is plain CommonJS that asks the main process
+// for the method list; here it runs in a VM context with recording
+// `require('electron')` and `window`, the two things a sandboxed preload has, and
+// its one synchronous question goes to the real main-side answer (registerIpc on
+// the fake ipcMain), so what it exposes is what ENGINE_API_METHODS says.
 import { readFileSync } from 'node:fs';
 import vm from 'node:vm';
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ENGINE_API_METHODS } from '../../engine/api.ts';
-import { EVENT_CHANNEL, IPC_PREFIX } from '../../electron/ipc-contract.ts';
+import { EVENT_CHANNEL, IPC_PREFIX, registerIpc, type SyncEventLike } from '../../electron/ipc-contract.ts';
+import type { EngineApi } from '../../engine/api.ts';
+import { ipcMain } from './fake-electron.ts';
 
 const SOURCE = readFileSync(new URL('../../electron/preload.cjs', import.meta.url), 'utf8');
 
-function runPreload() {
+const OURS = { url: 'file:///app/index.html' };
+
+/** The main process side: registerIpc's handlers on the fake ipcMain; only OURS is trusted. */
+function mainSide(): () => void {
+  return registerIpc(ipcMain, {} as EngineApi, { isTrustedSender: (f) => f === OURS });
+}
+
+function runPreload(frame: { url: string } = OURS) {
   const exposed: { key: string; api: Record<string, (...a: unknown[]) => unknown> }[] = [];
   const invoked: { channel: string; args: unknown[] }[] = [];
   const listeners = new Map<string, ((...a: unknown[]) => void)[]>();
@@ -20,6 +31,11 @@ function runPreload() {
       invoke: async (channel: string, ...args: unknown[]) => { invoked.push({ channel, args }); return 'answer'; },
       on: (channel: string, fn: (...a: unknown[]) => void) => { listeners.set(channel, [...(listeners.get(channel) ?? []), fn]); },
       removeListener: (channel: string, fn: (...a: unknown[]) => void) => { listeners.set(channel, (listeners.get(channel) ?? []).filter((f) => f !== fn)); },
+      sendSync: (channel: string) => {
+        const event: SyncEventLike = { senderFrame: frame, returnValue: undefined };
+        ipcMain.emit(channel, event);
+        return event.returnValue;
+      },
     },
   };
   const required: string[] = [];
@@ -32,6 +48,10 @@ function runPreload() {
 }
 
 describe('preload', () => {
+  let dispose: () => void = () => {};
+  beforeEach(() => { dispose = mainSide(); });
+  afterEach(() => dispose());
+
   it('exposes exactly window.mailstop: every ENGINE_API_METHODS entry plus onEvent', () => {
     const { exposed, required } = runPreload();
     expect(exposed.map((e) => e.key)).toEqual(['mailstop']);
@@ -66,5 +86,19 @@ describe('preload', () => {
     windowListeners.get('online')![0]();
     windowListeners.get('offline')![0]();
     expect(invoked.map((i) => i.channel)).toEqual(['mailstop:api:networkChanged', 'mailstop:api:networkChanged']);
+  });
+
+  it('exposes nothing callable to a frame that is not the Mailstop window', () => {
+    const { exposed } = runPreload({ url: 'https://evil.example/' });
+    expect(Object.keys(exposed[0].api)).toEqual(['onEvent']);
+  });
+
+  it('keeps names that would leave the channel prefix out of the bridge', () => {
+    dispose();
+    const evil = (event: SyncEventLike) => { event.returnValue = ['status', '../x', 'a:b', 42]; };
+    ipcMain.on('mailstop:methods', evil);
+    dispose = () => { ipcMain.removeListener('mailstop:methods', evil); };
+    const { exposed } = runPreload();
+    expect(Object.keys(exposed[0].api).sort()).toEqual(['onEvent', 'status']);
   });
 });

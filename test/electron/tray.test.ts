@@ -1,7 +1,9 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ResumeMode } from '../../electron/hold-mode.ts';
 import { createTray, type MailstopTray } from '../../electron/tray.ts';
-import { trayIconPng } from '../../electron/tray-icon.ts';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { trayIconFile, trayState, type TrayState } from '../../electron/tray-icon.ts';
 import { createFakeApi, type FakeApi } from './fake-api.ts';
 import { fake, resetFake, type Tray } from './fake-electron.ts';
 
@@ -123,11 +125,56 @@ describe('tray', () => {
 });
 
 describe('tray icon', () => {
-  it.each([[true], [false]])('is a 16×16 RGBA PNG (online=%s), different for each state', (online) => {
-    const png = trayIconPng(online);
-    expect(png.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
-    expect(png.toString('ascii', 12, 16)).toBe('IHDR');
-    expect([png.readUInt32BE(16), png.readUInt32BE(20), png[24], png[25]]).toEqual([16, 16, 8, 6]);
-    expect(png.equals(trayIconPng(!online))).toBe(false);
+  const STATES: TrayState[] = ['online', 'offline', 'held', 'error'];
+  const size = (png: Buffer) => [png.readUInt32BE(16), png.readUInt32BE(20)];
+
+  it.each([
+    ['online', { online: true, mode: 'background', corrupt: 0 }],
+    ['offline', { online: false, mode: 'background', corrupt: 0 }],
+    ['held', { online: true, mode: 'deferred', corrupt: 0 }],
+    ['held', { online: false, mode: 'deferred', corrupt: 0 }],
+    ['error', { online: true, mode: 'background', corrupt: 2 }],
+  ] as const)('status → %s', (want, s) => {
+    const api = createFakeApi();
+    const status = { ...api.statusValue, mode: s.mode, online: { ...api.statusValue.online, online: s.online },
+      counts: { ...api.statusValue.counts, corrupt: s.corrupt } };
+    expect(trayState(status)).toBe(want);
+  });
+
+  it('no answer from the engine is the error state', () => {
+    expect(trayState(null)).toBe('error');
+  });
+
+  it.each([['linux'], ['win32'], ['darwin']] as const)('each state has its own 16 px PNG with a 32 px @2x on %s', (platform) => {
+    const seen = new Set<string>();
+    for (const state of STATES) {
+      const file = trayIconFile(state, platform);
+      expect(path.basename(file)).toBe(`tray-${state}${platform === 'darwin' ? 'Template' : ''}.png`);
+      const png = readFileSync(file);
+      expect(png.subarray(1, 4).toString('ascii')).toBe('PNG');
+      expect(size(png)).toEqual([16, 16]);
+      expect(size(readFileSync(file.replace(/\.png$/, '@2x.png')))).toEqual([32, 32]);
+      seen.add(png.toString('base64'));
+    }
+    expect(seen.size).toBe(STATES.length); // four different pictures, not one recoloured file
+  });
+
+  it('the tray shows the file for the engine\'s state, and the error icon when status fails', async () => {
+    resetFake();
+    const api = createFakeApi();
+    const t = createTray({ api, memory: { get: () => undefined, set: () => undefined }, onOpen() {}, onQuit() {}, onError() {} });
+    const shown = () => path.basename((fake.trays[0].image as { path: string }).path, '.png').replace(/Template$/, '');
+    await t.refresh();
+    expect(shown()).toBe('tray-online');
+    api.statusValue = { ...api.statusValue, online: { ...api.statusValue.online, online: false } };
+    await t.refresh();
+    expect(shown()).toBe('tray-offline');
+    api.settings.delivery.mode = 'deferred'; // the fake's status() reports the settings' mode
+    await t.refresh();
+    expect(shown()).toBe('tray-held');
+    api.status = async () => { throw new Error('engine stopped'); };
+    await expect(t.refresh()).rejects.toThrow('engine stopped');
+    expect(shown()).toBe('tray-error');
+    t.destroy();
   });
 });

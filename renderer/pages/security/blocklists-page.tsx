@@ -4,7 +4,7 @@
 import { ActionIcon, Alert, Button, Card, Group, Select, Stack, Switch, Table, Text, TextInput } from '@mantine/core';
 import { useState } from 'react';
 import type { Settings } from '../../../engine/api.ts';
-import type { DnsblResult } from '../../../engine/security-api.ts';
+import type { DnsblResult } from '../../../engine/api.ts';
 import { SaveBar, useSettingsForm } from '../../components/settings-form.tsx';
 import { useLive } from '../../state/context.tsx';
 import { RemoveIcon } from '../routing/page-shell.tsx';

@@ -6,7 +6,7 @@ import { Alert, Badge, Button, Card, Group, Progress, Stack, Switch, Text, Texta
 import { useEffect, useState } from 'react';
 import type { FieldError } from '../../../engine/api.ts';
 import type { Settings } from '../../../engine/api.ts';
-import type { CertificateStatus, TlsChange } from '../../../engine/security-api.ts';
+import type { CertificateStatus, TlsChange } from '../../../engine/api.ts';
 import { SaveBar, useSettingsForm } from '../../components/settings-form.tsx';
 import { useLive } from '../../state/context.tsx';
 import { errorText, SecurityPage } from './shared.tsx';

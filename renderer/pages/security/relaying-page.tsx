@@ -3,7 +3,7 @@
 // the engine's real policy.
 import { Alert, Button, Card, Group, Text, TextInput } from '@mantine/core';
 import { useState } from 'react';
-import type { RelayTestResult } from '../../../engine/security-api.ts';
+import type { RelayTestResult } from '../../../engine/api.ts';
 import { SaveBar, useSettingsForm } from '../../components/settings-form.tsx';
 import { useLive } from '../../state/context.tsx';
 import { ListEditor } from '../routing/page-shell.tsx';

@@ -8,7 +8,7 @@ import { createPolicy } from '../../../engine/policy/index.ts';
 import { parseRecipient } from '../../../engine/policy/address.ts';
 import type { PolicySession, Verdict } from '../../../engine/policy/types.ts';
 import { isLocalDomain as resolveIsLocal } from '../../../engine/resolve/index.ts';
-import type { InterfaceTable } from '../../../engine/resolve/our-domains.ts';
+import type { InterfaceTable } from '../../../engine/config/our-domains.ts';
 
 const settings = SettingsSchema.parse({
   hostname: 'mx.example.org',

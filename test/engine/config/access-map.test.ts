@@ -1,7 +1,7 @@
 // The access map: validation names the rule and field; lookups pick the most
 // specific key the way Sendmail does; actions become the verdicts smtpd replies with.
 import { describe, expect, it } from 'vitest';
-import { compileAccessMap, validateAccessRules, verdictOf } from '../../../engine/policy/access-map.ts';
+import { compileAccessMap, validateAccessRules, verdictOf } from '../../../engine/config/access-map.ts';
 
 describe('validateAccessRules', () => {
   const cases: { name: string; rule: { key: string; action: string }; want: string | null }[] = [

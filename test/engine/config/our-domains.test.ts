@@ -3,7 +3,7 @@
 // (203.0.113.5) listening on every interface.
 import { describe, expect, it } from 'vitest';
 import { SettingsSchema, type SettingsInput } from '../../../engine/config/schema.ts';
-import { isOurDomain, type InterfaceTable } from '../../../engine/resolve/our-domains.ts';
+import { isOurDomain, type InterfaceTable } from '../../../engine/config/our-domains.ts';
 
 const table: InterfaceTable = () => ({
   lo: [{ address: '127.0.0.1', netmask: '255.0.0.0', family: 'IPv4', mac: '00:00:00:00:00:00', internal: true, cidr: '127.0.0.1/8' }],

@@ -3,7 +3,7 @@
 import { expect, it } from 'vitest';
 import { SettingsSchema } from '../../../engine/config/schema.ts';
 import { hashPassword } from '../../../engine/policy/auth-users.ts';
-import { validateSecuritySettings } from '../../../engine/policy/validate.ts';
+import { validateSecuritySettings } from '../../../engine/config/security-checks.ts';
 
 it('names every bad field and passes good ones', async () => {
   const settings = SettingsSchema.parse({

@@ -13,10 +13,9 @@
 // before the same key without a tag (old-style access maps have no tags).
 // Answers questions; never does I/O and never resolves names.
 import { isIP } from 'node:net';
-import type { FieldError } from '../api.ts';
-import type { Settings } from '../config/schema.ts';
-import type { ClientInfo } from '../contracts.ts';
-import type { Verdict } from './types.ts';
+import type { FieldError } from '../contracts.ts';
+import type { Settings } from './schema.ts';
+import type { ClientInfo, Verdict } from '../contracts.ts';
 
 export type AccessTag = 'Connect' | 'From' | 'To' | 'Srv_Features' | 'Try_TLS' | 'Spam' | '';
 const TAGS: readonly AccessTag[] = ['Connect', 'From', 'To', 'Srv_Features', 'Try_TLS', 'Spam'];

@@ -5,10 +5,10 @@
 // (`access[3].key: …`), and the running server keeps its last good settings.
 // Pure; never does I/O.
 import { isIP } from 'node:net';
-import type { FieldError } from '../api.ts';
-import type { Settings } from '../config/schema.ts';
+import type { FieldError } from '../contracts.ts';
+import type { Settings } from './schema.ts';
 import { validateAccessRules } from './access-map.ts';
-import { validateUsers } from './auth-users.ts';
+import { validateUsers } from './password-hash.ts';
 
 const DOMAIN_RE = /^\.?([A-Za-z0-9_-]+\.)*[A-Za-z0-9_-]+\.?$/;
 

@@ -9,7 +9,7 @@
 // Pure apart from reading the interface table; never does DNS.
 import { BlockList, isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
-import type { Settings } from '../config/schema.ts';
+import type { Settings } from './schema.ts';
 
 /** The interface table, injectable so tests can play a machine with a public address. */
 export type InterfaceTable = () => ReturnType<typeof networkInterfaces>;
