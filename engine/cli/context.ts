@@ -2,7 +2,7 @@
 // answer --help, find the data directory, reach the engine or say it is not
 // running. Holds no command logic.
 import { parseArgs, str, type FlagSpec, type Parsed } from './args.ts';
-import type { ControlClient } from './control-socket.ts';
+import type { ControlClient } from '../host/control-socket.ts';
 import { findEngine, notRunningMessage } from './engine-link.ts';
 import { EX_UNAVAILABLE } from './exit-codes.ts';
 import { err, out, resolveHome, type CliIo } from './io.ts';

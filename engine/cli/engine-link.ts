@@ -1,9 +1,9 @@
 // Finding the running engine for a data directory: connect to its control
 // socket, or learn that it is not running. A command that needs the engine
 // reports that in one line; `sendmail` and `mailq` fall back to the spool.
-import { connectControl, EngineNotRunningError, type ControlClient } from './control-socket.ts';
+import { connectControl, EngineNotRunningError, type ControlClient } from '../host/control-socket.ts';
 import { controlSocketPath, pidPath } from './paths.ts';
-import { livePid } from './pid-lock.ts';
+import { livePid } from '../host/pid-lock.ts';
 
 /** An engine that holds its pid lock opens its socket within moments of starting. */
 const STARTING_WAIT_MS = 5000;

@@ -4,7 +4,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { acquirePidLock, livePid } from '../../../engine/cli/pid-lock.ts';
+import { acquirePidLock, livePid } from '../../../engine/host/pid-lock.ts';
 
 let dir: string;
 beforeEach(async () => { dir = await fs.mkdtemp(path.join(os.tmpdir(), 'mailstop-pid-')); });
