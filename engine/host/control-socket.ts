@@ -42,6 +42,8 @@ export class EngineNotRunningError extends Error {
 
 /** The private socket exists but is not ours to open: the caller is not the engine's owner. */
 export class NotOwnerError extends Error {
+  /** sysexits EX_NOPERM: the `mailstop` command exits with it (cli/main.ts). */
+  readonly exitCode = 77;
   constructor(public readonly socketPath: string) {
     super(`permission denied at ${socketPath}: only the engine's owner and root may use it`);
   }
