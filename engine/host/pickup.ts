@@ -85,6 +85,9 @@ export async function startPickup(engine: PickupEngine, home: string): Promise<P
     }
     const user = await loginName(uid);
     const hostname = (await engine.getSettings()).hostname;
+    // A user who may not read config.json qualifies their own name with "localhost";
+    // qualify it with ours, as Postfix's cleanup appends $myorigin (their own address only).
+    if (dropped.envelope.sender.toLowerCase() === `${user}@localhost`.toLowerCase()) dropped.envelope.sender = `${user}@${hostname}`;
     const authWarnings = senderWarnings(user, dropped.envelope.sender, hostname);
     try {
       const { id } = await engine.submit({

@@ -17,7 +17,7 @@ interface Exit { pid: number; code: number | null; out: string; kill(): void; ex
 /** Starts `mailstop serve`; `ready` settles when it printed ready or exited. */
 function serve(home: string): Exit & { ready: Promise<boolean> } {
   const child = spawn(process.execPath, [BIN, 'serve'], { cwd: REPO, env: { ...process.env, MAILSTOP_HOME: home } });
-  const e = { pid: child.pid!, code: null as number | null, out: '', kill: () => child.kill('SIGTERM') } as Exit & { ready: Promise<boolean> };
+  const e = { pid: child.pid!, code: null as number | null, out: '', kill: () => { child.kill('SIGTERM'); } } as unknown as Exit & { ready: Promise<boolean> };
   e.exited = new Promise((r) => child.once('exit', (code) => { e.code = code; r(code); }));
   e.ready = new Promise((resolve) => {
     const onData = (d: Buffer) => { e.out += d; if (e.out.includes('mailstop: ready')) resolve(true); };
