@@ -27,7 +27,8 @@ import { SmtpError } from '../contracts.ts';
  * (null) = none). `undef` lists the parameter positions that were undefined.
  */
 interface Request { id: number | string; method: string; params?: unknown[]; undef?: number[] }
-interface WireError { message: string; responseCode?: number; enhanced?: string }
+/** exitCode: the sysexits code a CLI should end with (77 for the public socket's refusals). */
+interface WireError { message: string; responseCode?: number; enhanced?: string; exitCode?: number }
 
 const METHODS = new Set<string>(ENGINE_API_METHODS);
 
@@ -136,7 +137,7 @@ async function handle(api: EngineApi, socket: net.Socket, req: Request, unsubscr
   if (guard) {
     const verdict = await guard(String(method), Array.isArray(req.params) ? req.params : []).catch((e: Error) => ({ refuse: e.message }));
     if ('refuse' in verdict) {
-      send(socket, { id, error: { message: verdict.refuse } });
+      send(socket, { id, error: { message: verdict.refuse, exitCode: 77 } });
       return;
     }
     req = { ...req, params: verdict.params };
@@ -195,6 +196,8 @@ function toError(e: WireError): Error {
     const text = e.message.startsWith(e.enhanced + ' ') ? e.message.slice(e.enhanced.length + 1) : e.message;
     return new SmtpError(e.responseCode, e.enhanced, text);
   }
+  // cli/main.ts ends the command with it, after one line.
+  if (typeof e.exitCode === 'number') return Object.assign(new Error(e.message), { exitCode: e.exitCode });
   return new Error(e.message);
 }
 

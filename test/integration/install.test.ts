@@ -128,7 +128,9 @@ describe.runIf(canRun)('mailstop install into a scratch root', () => {
     const drop = path.join(home, 'maildrop', `${Date.now().toString(36)}-${'a'.repeat(32)}`);
     const forged = 'MAILSTOP-DROP 1\n' + JSON.stringify({ sender: 'root@mta.test', user: 'root', recipients: [{ address: 'ops@dest.test' }] }) +
       '\nSubject: forged\n\nI am root\n';
-    const w = await asNobody(['sh', '-c', `cat > '${drop}'`], forged);
+    // Written as sendmail does: a dot name first, renamed into place once complete.
+    const tmp = path.join(home, 'maildrop', '.forged');
+    const w = await asNobody(['sh', '-c', `cat > '${tmp}' && chmod 644 '${tmp}' && mv '${tmp}' '${drop}'`], forged);
     expect(w.code).toBe(0);
     const [m] = await sink.waitForMessages(1, 30_000);
     expect(m.raw.toString()).toMatch(/^Received: \(from nobody@localhost\)/);
@@ -145,7 +147,7 @@ describe.runIf(canRun)('mailstop install into a scratch root', () => {
     const r = await asNobody(['sh', '-c', [
       `ln -s /etc/shadow '${drop}/${names.symlink}'`,
       `ln '${work}/mine' '${drop}/${names.hardlink}'`,
-      `printf 'hello\\n' > '${drop}/${names.garbage}'`,
+      `printf 'hello\\n' > '${drop}/.g' && mv '${drop}/.g' '${drop}/${names.garbage}'`,
     ].join(' && ')]);
     expect(r.stderr).toBe('');
     const refused = path.join(home, 'maildrop-refused');
