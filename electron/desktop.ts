@@ -1,15 +1,19 @@
-// The Electron main process: hosts the engine in-process and puts the IPC
-// bridge, window, tray and notifications around it (issue 4 item 2). Started by
+// The Electron main process: runs the engine through the same host as
+// `mailstop serve` (engine/host: pid lock, control socket for the CLI, maildrop
+// pickup), then puts the IPC bridge, window, tray and notifications around it
+// (issue 4 item 2). A second engine on the same home gets one dialog naming the
+// pid that holds it. Started by
 // electron/main.mjs, the entry, which registers tsx first.
 // Owns start-up and shut-down order and the window's lifetime. Holds no mail
 // logic: everything the UI does is an EngineApi call through ipc-contract.ts.
-import os from 'node:os';
 import path from 'node:path';
 import { PACKAGE_ROOT } from '../engine/package-root.ts';
 import { app, BrowserWindow, dialog, ipcMain, powerMonitor } from 'electron';
 import type { EngineApi } from '../engine/api.ts';
-import { createEngine as createRealEngine, type Engine } from '../engine/index.ts';
+import type { Engine } from '../engine/index.ts';
 import type { CreateEngineOptions } from '../engine/index.ts';
+import { startHost, type Host } from '../engine/host/index.ts';
+import { resolveHome } from '../engine/cli/io.ts';
 import { createSenderCheck, forwardEvents, registerIpc } from './ipc-contract.ts';
 import { startNotifications } from './notifications.ts';
 import { safeStorageBox } from './secret-box.ts';
@@ -35,6 +39,8 @@ export interface DesktopOptions {
 
 export interface Desktop {
   engine: Engine;
+  /** The host running the engine (its pid lock and control socket). */
+  host: Host;
   store: SettingsStore;
   tray: MailstopTray;
   appUrl: string;
@@ -45,8 +51,12 @@ export interface Desktop {
   shutdown(): Promise<void>;
 }
 
+/**
+ * The same rule as the `mailstop` command (engine/cli/io.ts), so a user's own
+ * programs (git send-email, mutt, cron) reach the app's engine with no variable set.
+ */
 export function defaultHome(env: NodeJS.ProcessEnv = process.env): string {
-  return env.MAILSTOP_HOME ? path.resolve(env.MAILSTOP_HOME) : path.join(os.homedir(), '.mailstop');
+  return resolveHome(undefined, env);
 }
 
 /**
@@ -63,9 +73,12 @@ export async function startDesktop(opts: DesktopOptions = {}): Promise<Desktop |
   await app.whenReady();
   const home = opts.home ?? defaultHome();
   const root = opts.root ?? ROOT;
+  const started: { host?: Host } = {};
   try {
-    desktop = await wire(home, root, opts);
+    desktop = await wire(home, root, opts, started);
   } catch (err) {
+    // Whatever failed after the host started must not keep the pid lock or the socket.
+    await started.host?.close().catch(() => undefined);
     // Bad config.json, a port in use...: say it in one line and leave.
     dialog.showErrorBox('Mailstop cannot start', err instanceof Error ? err.message : String(err));
     app.quit();
@@ -74,13 +87,18 @@ export async function startDesktop(opts: DesktopOptions = {}): Promise<Desktop |
   return desktop;
 }
 
-async function wire(home: string, root: string, opts: DesktopOptions): Promise<Desktop> {
+async function wire(home: string, root: string, opts: DesktopOptions, started: { host?: Host }): Promise<Desktop> {
   const kv = await (opts.openStore ?? openElectronStore)(home);
   const store = createSettingsStore({ home, kv, secrets: safeStorageBox() });
   const settings = await store.load();
   // No hook without real encryption: the engine then keeps the password in config.json (0600).
-  const engine = await (opts.createEngine ?? createRealEngine)({ home, settings, ...(store.secrets ? { secrets: store.secrets } : {}) });
-  await engine.start();
+  // The host takes the pid lock before the engine touches the spool (HostBusyError names the holder).
+  const host = await startHost({
+    home, settings, ...(store.secrets ? { secrets: store.secrets } : {}),
+    ...(opts.createEngine ? { createEngine: opts.createEngine } : {}),
+  });
+  started.host = host;
+  const engine = host.engine;
 
   const devUrl = opts.devUrl ?? process.env.MAILSTOP_DEV_URL;
   const appUrl = appUrlFor(root, devUrl);
@@ -141,7 +159,7 @@ async function wire(home: string, root: string, opts: DesktopOptions): Promise<D
     stopping ??= (async () => {
       quitting = true;
       for (const dispose of disposers.reverse()) dispose();
-      await engine.stop();
+      await host.close();
     })();
     return stopping;
   }
@@ -161,7 +179,7 @@ async function wire(home: string, root: string, opts: DesktopOptions): Promise<D
   // macOS: clicking the Dock icon brings the (hidden) window back.
   app.on('activate', () => { showWindow(); });
   showWindow();
-  return { engine, store, tray, appUrl, showWindow, window: current, shutdown };
+  return { engine, host, store, tray, appUrl, showWindow, window: current, shutdown };
 }
 
 /** Waking from sleep usually means another network: ask the engine to look again. */

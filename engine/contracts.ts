@@ -270,6 +270,12 @@ export interface SubmitRequest {
   messageBase64: string;
   /** X-Authentication-Warning texts the sendmail CLI found (untrusted -f); added only with authwarnings. */
   authWarnings?: string[];
+  /**
+   * The submitting local user's login (Received: "(from alice@localhost)", maillog
+   * relay=alice@localhost). Set by the sendmail CLI over the owner-only control
+   * socket and by the maildrop pickup, which takes it from the drop file's owner.
+   */
+  user?: string;
 }
 
 /** One step of the smart host test (console's "Test connection" / "Send test message"). */

@@ -67,6 +67,10 @@ export interface Engine extends EngineApi {
   runDue(): Promise<void>;
   /** Resolves when no delivery attempt is in flight. */
   whenIdle(): Promise<void>;
+  /** Index entries another process committed to the spool since start (the host calls it once its socket is open). */
+  pickupSpool(): Promise<number>;
+  /** One maillog line from the host (maildrop refusals, pickup failures). */
+  note(id: QueueId | null, text: string): void;
 }
 
 const VERSION: string = (() => {
@@ -195,6 +199,8 @@ export class MailEngine implements Engine {
 
   runDue(): Promise<void> { this.ready(); return this.qmgr.runDue(); }
   whenIdle(): Promise<void> { this.ready(); return this.qmgr.whenIdle(); }
+  pickupSpool(): Promise<number> { this.ready(); return this.qmgr.sweep(); }
+  note(id: QueueId | null, text: string): void { if (this.running) this.log.info(id, text); }
 
   /** Through cleanup like any other message, so DSNs and submissions get the same checks. */
   private async enqueue(envelope: Envelope, message: Buffer, client: ClientInfo, lineEndings: 'crlf-strict' | 'lf', authWarnings?: string[]): Promise<QueueEntry> {
@@ -250,7 +256,8 @@ export class MailEngine implements Engine {
     this.ready();
     refuseBadAddresses(request.envelope);
     const message = Buffer.from(request.messageBase64, 'base64');
-    const entry = await this.enqueue(request.envelope, message, CLI_CLIENT, 'lf', request.authWarnings);
+    const client = request.user ? { ...CLI_CLIENT, user: request.user } : CLI_CLIENT;
+    const entry = await this.enqueue(request.envelope, message, client, 'lf', request.authWarnings);
     return { id: entry.id };
   }
 

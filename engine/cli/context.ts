@@ -2,9 +2,8 @@
 // answer --help, find the data directory, reach the engine or say it is not
 // running. Holds no command logic.
 import { parseArgs, str, type FlagSpec, type Parsed } from './args.ts';
-import type { ControlClient } from './control-socket.ts';
-import { findEngine, notRunningMessage } from './engine-link.ts';
-import { EX_UNAVAILABLE } from './exit-codes.ts';
+import { findEngine, isPermissionDenied, NEEDS_OWNER, notRunningMessage, NotOwnerError, type EngineLink } from './engine-link.ts';
+import { EX_NOPERM, EX_UNAVAILABLE } from './exit-codes.ts';
 import { err, out, resolveHome, type CliIo } from './io.ts';
 
 export interface Ctx {
@@ -32,15 +31,35 @@ export function prepare(args: string[], spec: Record<string, FlagSpec>, cmd: Pic
   return { ...parsed, home: resolveHome(str(parsed.flags, 'home') ?? ctx.globalHome, ctx.io.env) };
 }
 
-/** Runs `fn` with the running engine, or prints that it is not running (exit 69). */
-export async function withEngine(home: string, io: CliIo, fn: (api: ControlClient) => Promise<number>): Promise<number> {
-  const api = await findEngine(home);
+/**
+ * Runs `fn` with the running engine, or prints that it is not running (exit 69).
+ * A command that changes the queue or the settings needs the private socket
+ * (root or the engine's owner); anyone else gets one line and exit 77
+ * (EX_NOPERM). `anyone`: status and flush, which the public socket answers.
+ */
+export async function withEngine(home: string, io: CliIo, fn: (api: EngineLink) => Promise<number>, opts: { anyone?: boolean } = {}): Promise<number> {
+  let api: EngineLink | null;
+  try {
+    api = await findEngine(home);
+  } catch (e) {
+    if (!(e instanceof NotOwnerError)) throw e;
+    err(io, e.message);
+    return EX_NOPERM;
+  }
   if (!api) {
     err(io, notRunningMessage(home));
     return EX_UNAVAILABLE;
   }
   try {
+    if (api.publicOnly && !opts.anyone) {
+      err(io, NEEDS_OWNER);
+      return EX_NOPERM;
+    }
     return await fn(api);
+  } catch (e) {
+    if (!isPermissionDenied(e)) throw e;
+    err(io, (e as Error).message);
+    return EX_NOPERM;
   } finally {
     api.close();
   }

@@ -16,6 +16,8 @@ export const EX_NOUSER = 67;
 export const EX_UNAVAILABLE = 69;
 /** An internal error. */
 export const EX_SOFTWARE = 70;
+/** A file that must be written cannot be created (the pid lock on a full disk). */
+export const EX_CANTCREAT = 73;
 /** An I/O error (spool write failed). */
 export const EX_IOERR = 74;
 /** Temporary failure; the caller should retry. */

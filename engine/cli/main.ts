@@ -33,6 +33,10 @@ export const COMMANDS: Entry[] = [
   { name: 'newaliases', summary: 'check the aliases and report problems line by line (also: sendmail -bi)',
     load: async () => (await import('./config-commands.ts')).newaliasesCommand },
   { name: 'config', summary: 'check, read or change config.json', load: async () => (await import('./config-commands.ts')).configCommand },
+  { name: 'install', summary: 'make Mailstop the machine\'s mail system (/usr/sbin/sendmail, mailq, newaliases, a systemd unit)',
+    load: async () => (await import('./install.ts')).installCommand },
+  { name: 'uninstall', summary: 'undo mailstop install: put back the sendmail, mailq and newaliases that were there',
+    load: async () => (await import('./install.ts')).uninstallCommand },
 ];
 
 export function usage(): string {
@@ -106,6 +110,12 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     if (e instanceof DataError) {
       err(io, e.message);
       return EX_DATAERR;
+    }
+    // An error that knows its sysexits code (not the engine's owner: 77) is one plain line.
+    const exitCode = (e as { exitCode?: unknown } | null)?.exitCode;
+    if (e instanceof Error && typeof exitCode === 'number') {
+      err(io, e.message);
+      return exitCode;
     }
     // One line for a person; the stack only when asked for (MAILSTOP_DEBUG=1),
     // as a user cannot act on it and scripts parse stderr line by line.

@@ -9,8 +9,8 @@ import { formatMailq, toPostqueueJson } from '../queue/listing.ts';
 import { createSpool } from '../queue/spool.ts';
 import { bool, str, strs } from './args.ts';
 import { prepare, withEngine, type Command, type Ctx } from './context.ts';
-import { findEngine } from './engine-link.ts';
-import { EX_NOINPUT, EX_OK, UsageError } from './exit-codes.ts';
+import { findEngine, isPermissionDenied, notRunningMessage, NotOwnerError } from './engine-link.ts';
+import { EX_NOINPUT, EX_NOPERM, EX_OK, EX_UNAVAILABLE, UsageError } from './exit-codes.ts';
 import { err, out, type CliIo } from './io.ts';
 import { spoolDir } from './paths.ts';
 import { refuseQueueCommand } from './restrict.ts';
@@ -42,7 +42,22 @@ function asStopped(e: QueueEntry): QueueEntry {
 export async function printQueue(home: string, io: CliIo, json: boolean): Promise<number> {
   const refused = await refuseQueueCommand(home, 'restrictmailq', io);
   if (refused !== null) return refused;
-  const read = await readQueue(home);
+  let read: Awaited<ReturnType<typeof readQueue>>;
+  try {
+    read = await readQueue(home);
+  } catch (e) {
+    // Another user's private home, the engine's refusal (restrictmailq), or a stopped
+    // system instance whose spool only its owner may read: one line each.
+    if (e instanceof NotOwnerError || isPermissionDenied(e)) {
+      err(io, (e as Error).message);
+      return EX_NOPERM;
+    }
+    if ((e as NodeJS.ErrnoException).code === 'EACCES') {
+      err(io, `${notRunningMessage(home)}; while it is stopped only its owner may read the queue`);
+      return EX_UNAVAILABLE;
+    }
+    throw e;
+  }
   // Both layouts tell the same story: a stopped engine delivers nothing.
   const entries = read.running ? read.entries : read.entries.map(asStopped);
   if (json) {
@@ -86,10 +101,23 @@ export async function runFlush(api: EngineApi & { subscribeReady?(l: (e: EngineE
   io: CliIo, options: FlushOptions, verbose: boolean, summary: boolean): Promise<number> {
   let stop: (() => void) | undefined;
   if (verbose && api.subscribeReady) {
-    stop = await api.subscribeReady((e) => { for (const line of describeEvent(e)) out(io, line); });
+    try {
+      stop = await api.subscribeReady((e) => { for (const line of describeEvent(e)) out(io, line); });
+    } catch (e) {
+      // The public socket carries no event stream (it would show other users' mail).
+      if (!isPermissionDenied(e)) throw e;
+      err(io, 'no delivery transcript: only root and the owner may watch deliveries');
+    }
   }
   try {
-    const s = await api.flush(options);
+    let s: Awaited<ReturnType<EngineApi['flush']>>;
+    try {
+      s = await api.flush(options);
+    } catch (e) {
+      if (!isPermissionDenied(e)) throw e;
+      err(io, (e as Error).message);
+      return EX_NOPERM;
+    }
     if (summary || verbose) {
       out(io, `flush: ${s.attempted} attempted, ${s.sent} sent, ${s.deferred} deferred, ${s.bounced} bounced, ` +
         `${s.skipped} skipped (${(s.durationMs / 1000).toFixed(1)}s)`);
@@ -124,7 +152,7 @@ export const flushCommand: Command = {
       ...(str(p.flags, 'sender') ? { sender: str(p.flags, 'sender') } : {}),
       ...(bool(p.flags, 'force') ? { force: true } : {}),
     };
-    return withEngine(p.home, ctx.io, (api) => runFlush(api, ctx.io, options, bool(p.flags, 'verbose'), true));
+    return withEngine(p.home, ctx.io, (api) => runFlush(api, ctx.io, options, bool(p.flags, 'verbose'), true), { anyone: true });
   },
 };
 
@@ -207,6 +235,6 @@ export const statusCommand: Command = {
       if (bool(p.flags, 'json')) out(ctx.io, JSON.stringify(s));
       else for (const line of formatStatus(s)) out(ctx.io, line);
       return EX_OK;
-    });
+    }, { anyone: true });
   },
 };

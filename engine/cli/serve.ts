@@ -1,42 +1,13 @@
-// `mailstop serve`: run the engine headless for one data directory. Takes the
-// pid lock (one engine per home), starts the engine, the control socket every
-// other command talks to, and the console when it is built; prints one line per
-// listener; stops gracefully on SIGINT/SIGTERM. Holds no mail logic.
-import fs from 'node:fs';
+// `mailstop serve`: run the engine headless for one data directory, through
+// the host (engine/host: pid lock, control sockets, maildrop pickup, console)
+// that the desktop app runs too; prints one line per listener; stops gracefully
+// on SIGINT/SIGTERM. Holds no mail logic.
 import fsp from 'node:fs/promises';
-import type { EngineApi } from '../api.ts';
 import { ConfigError, loadSettings } from '../config/load.ts';
-import type { Settings } from '../config/schema.ts';
-import { serveControl } from './control-socket.ts';
+import { HostBusyError, PidLockError, startHost, type Host } from '../host/index.ts';
 import { prepare, type Command } from './context.ts';
-import { EX_CONFIG, EX_OK, EX_SOFTWARE, EX_TEMPFAIL, EX_UNAVAILABLE, UsageError } from './exit-codes.ts';
+import { EX_CANTCREAT, EX_CONFIG, EX_OK, EX_SOFTWARE, EX_TEMPFAIL, EX_UNAVAILABLE, UsageError } from './exit-codes.ts';
 import { err, out, type CliIo } from './io.ts';
-import { controlSocketPath, pidPath } from './paths.ts';
-import { acquirePidLock } from './pid-lock.ts';
-
-interface Closable { close(): Promise<void> }
-
-/** The console (engine/console, issue 4) when it is present: it is built beside the CLI. */
-async function startConsoleIfPresent(api: EngineApi, settings: Settings, home: string, io: CliIo): Promise<Closable | null> {
-  if (settings.console.port === false) return null;
-  // A literal specifier, so the build rewrites it to console/index.js beside this file.
-  const mod = (await import('../console/index.ts').catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'ERR_MODULE_NOT_FOUND' && /console[\/]index\.[jt]s/.test(err.message)) return {};
-    throw err;
-  })) as {
-    startConsole?: (api: EngineApi, opts: { address: string; port: number; home: string }) => Promise<Closable & { url: string }>;
-  };
-  if (!mod.startConsole) return null;
-  try {
-    const handle = await mod.startConsole(api, { address: settings.console.address, port: settings.console.port, home });
-    out(io, `mailstop: console at ${handle.url}`);
-    return handle;
-  } catch (e) {
-    // Mail keeps flowing without the console; say why it is missing.
-    err(io, `console not started: ${(e as Error).message}`);
-    return null;
-  }
-}
 
 /** Resolves with the first SIGINT/SIGTERM; a second one while stopping exits at once. */
 function untilSignal(io: CliIo): Promise<NodeJS.Signals> {
@@ -56,36 +27,25 @@ function untilSignal(io: CliIo): Promise<NodeJS.Signals> {
 
 export async function runServe(home: string, io: CliIo): Promise<number> {
   await fsp.mkdir(home, { recursive: true });
-  let settings: Settings;
   try {
-    settings = await loadSettings(home);
+    await loadSettings(home); // a bad config.json: one line, before any lock or socket
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     err(io, e.message);
     return EX_CONFIG;
   }
-  const lock = await acquirePidLock(pidPath(home));
-  if (!lock.ok) {
-    err(io, `an engine is already running for ${home} (pid ${lock.pid})`);
-    return EX_TEMPFAIL;
-  }
-  const stack: Closable[] = [];
+  let host: Host;
   try {
-    // Loaded here, not at the top: every other command stays quick to start.
-    const { createEngine } = await import('../index.ts');
-    const engine = await createEngine({ home });
-    await engine.start();
-    stack.push({ close: () => engine.stop() });
-    stack.push(await serveControl(engine, controlSocketPath(home)));
-    const status = await engine.status();
-    for (const l of status.listeners) out(io, `mailstop: ${l.name} listening on ${l.address}:${l.port}`);
-    const console = await startConsoleIfPresent(engine, settings, home, io);
-    if (console) stack.push(console);
-    out(io, `mailstop: ready (pid ${process.pid}, home ${home})`);
-    const sig = await untilSignal(io);
-    out(io, `mailstop: ${sig}: stopping`);
-    return EX_OK;
+    host = await startHost({ home, console: true });
   } catch (e) {
+    if (e instanceof HostBusyError) {
+      err(io, e.message);
+      return EX_TEMPFAIL;
+    }
+    if (e instanceof PidLockError) {
+      err(io, e.message);
+      return EX_CANTCREAT;
+    }
     if (e instanceof ConfigError) {
       err(io, e.message);
       return EX_CONFIG;
@@ -95,21 +55,24 @@ export async function runServe(home: string, io: CliIo): Promise<number> {
       err(io, `cannot listen: ${(e as Error).message}`);
       return EX_UNAVAILABLE;
     }
-    // Everything after "ready" waits for a signal, so this is a start that failed
-    // (e.g. "listen.smtps: implicit TLS needs tls.cert and tls.key"): say so in one line.
+    // e.g. "listen.smtps: implicit TLS needs tls.cert and tls.key": say so in one line.
     if (!(e instanceof Error)) throw e;
     err(io, `cannot start: ${e.message}`);
     return EX_SOFTWARE;
+  }
+  try {
+    const status = await host.engine.status();
+    for (const l of status.listeners) out(io, `mailstop: ${l.name} listening on ${l.address}:${l.port}`);
+    if (host.consoleUrl) out(io, `mailstop: console at ${host.consoleUrl}`);
+    if (host.consoleError) err(io, `console not started: ${host.consoleError}`);
+    if (host.publicSocket) out(io, `mailstop: local users' socket at ${host.publicSocket}`);
+    out(io, `mailstop: ready (pid ${process.pid}, home ${home})`);
+    const sig = await untilSignal(io);
+    out(io, `mailstop: ${sig}: stopping`);
+    return EX_OK;
   } finally {
-    // Console and control socket first, so nobody talks to an engine that is stopping.
-    for (const c of stack.reverse()) {
-      try {
-        await c.close();
-      } catch (e) {
-        err(io, `while stopping: ${(e as Error).message}`);
-      }
-    }
-    await lock.release();
+    // Console and sockets first, so nobody talks to an engine that is stopping; the lock last.
+    await host.close().catch((e: Error) => err(io, `while stopping: ${e.message}`));
   }
 }
 

@@ -1,8 +1,10 @@
 // Handing one message to Mailstop from the command line: through the running
-// engine's control socket (EngineApi.submit), or — when no engine runs — straight
-// into the spool through cleanup, durably, like Sendmail's clientmqueue (issue 3
-// item 7). The engine picks such entries up when it next starts (Spool.recover).
-// Never delivers anything itself.
+// engine's control socket (EngineApi.submit) when we are its owner (or root);
+// when no engine runs, the owner writes straight into the spool through cleanup,
+// durably, like Sendmail's clientmqueue (issue 3 item 7), and the engine picks
+// it up when it starts. Everyone else drops the message into the maildrop
+// (engine/host/maildrop.ts), where the engine's pickup takes the file's owner
+// as the sender's identity — now, or when it next starts. Never delivers anything.
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import { Readable } from 'node:stream';
@@ -11,10 +13,24 @@ import type { ClientInfo, Envelope, QueueId } from '../contracts.ts';
 import { createCleanup } from '../cleanup/index.ts';
 import { createSpool } from '../queue/spool.ts';
 import { ConfigError, loadSettings } from '../config/load.ts';
-import { findEngine } from './engine-link.ts';
+import { writeDrop } from '../host/maildrop.ts';
+import { findEngine, NotOwnerError, type EngineLink } from './engine-link.ts';
 import { spoolDir } from './paths.ts';
 
-export interface Submitted { id: QueueId; via: 'engine' | 'spool'; warning?: string }
+/** `id` is the queue ID, or for 'maildrop' the drop file's name (the pickup assigns the queue ID). */
+export interface Submitted { id: QueueId; via: 'engine' | 'spool' | 'maildrop'; warning?: string }
+
+/** Whether this process may write the home's spool itself: its owner, or nobody's yet. */
+async function ownsHome(home: string): Promise<boolean> {
+  const uid = process.getuid?.();
+  if (uid === undefined) return true; // Windows: no owners to tell apart
+  try {
+    return (await fs.stat(home)).uid === uid;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return true; // a first use creates it
+    throw e;
+  }
+}
 
 /** The local user, as Sendmail names the submitter of `sendmail` mail. */
 export function localUser(env: NodeJS.ProcessEnv): string {
@@ -28,16 +44,26 @@ export function localUser(env: NodeJS.ProcessEnv): string {
 
 /** authWarnings: X-Authentication-Warning texts (untrusted -f); cleanup adds them only with authwarnings. */
 export async function submitMessage(home: string, envelope: Envelope, message: Buffer, env: NodeJS.ProcessEnv, authWarnings: string[] = []): Promise<Submitted> {
-  const engine = await findEngine(home, { waitIfStarting: true });
-  if (engine) {
+  let engine: EngineLink | null = null;
+  try {
+    engine = await findEngine(home, { waitIfStarting: true });
+  } catch (e) {
+    if (!(e instanceof NotOwnerError)) throw e; // not ours: the maildrop, below
+  }
+  if (engine && !engine.publicOnly) {
     try {
-      const { id } = await engine.submit({ envelope, messageBase64: message.toString('base64'), ...(authWarnings.length ? { authWarnings } : {}) });
+      const { id } = await engine.submit({
+        envelope, messageBase64: message.toString('base64'), user: localUser(env), ...(authWarnings.length ? { authWarnings } : {}),
+      });
       return { id, via: 'engine' };
     } finally {
       engine.close();
     }
   }
-  return submitToSpool(home, envelope, message, env, authWarnings);
+  engine?.close();
+  if (!engine && (await ownsHome(home))) return submitToSpool(home, envelope, message, env, authWarnings);
+  // The identity is the drop file's owner; the pickup works out authwarnings itself.
+  return { id: await writeDrop(home, envelope, message), via: 'maildrop' };
 }
 
 /** Writes the message into `<home>/spool` in-process. Resolves only once it is committed on disk. */

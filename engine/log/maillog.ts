@@ -52,7 +52,8 @@ function angle(address: string): string {
 
 function clientRelay(entry: QueueEntry): string {
   const c = entry.client;
-  if (!c.address) return 'localhost';
+  // Sendmail's local submission: relay=alice@localhost.
+  if (!c.address) return c.user && c.daemon === 'cli' ? `${logSafe(c.user)}@localhost` : 'localhost';
   return c.hostname ? `${logSafe(c.hostname)} [${c.address}]` : `[${c.address}]`;
 }
 

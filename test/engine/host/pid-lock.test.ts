@@ -4,7 +4,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { acquirePidLock, livePid } from '../../../engine/cli/pid-lock.ts';
+import { acquirePidLock, livePid, PidLockError } from '../../../engine/host/pid-lock.ts';
 
 let dir: string;
 beforeEach(async () => { dir = await fs.mkdtemp(path.join(os.tmpdir(), 'mailstop-pid-')); });
@@ -45,5 +45,24 @@ describe('pid lock', () => {
     const file = path.join(dir, 'engine.pid');
     await fs.writeFile(file, 'not a pid');
     expect((await acquirePidLock(file)).ok).toBe(true);
+  });
+
+  it('on a full disk fails with one line naming the lock file and leaves no temporary file', async () => {
+    const file = path.join(dir, 'engine.pid');
+    // /dev/full answers every write with ENOSPC, as a full file system does.
+    await fs.symlink('/dev/full', `${file}.${process.pid}.tmp`);
+    const got = acquirePidLock(file);
+    await expect(got).rejects.toThrow(PidLockError);
+    await expect(got).rejects.toThrow(`cannot write the pid lock ${file}: no space left on device`);
+    expect(await fs.readdir(dir)).toEqual([]);
+  });
+
+  it('never removes a live lock while taking over a stale one', async () => {
+    const file = path.join(dir, 'engine.pid');
+    // Another live process (our parent) holds it: refused, and its file stays as it was.
+    await fs.writeFile(file, `${process.ppid}\n`);
+    expect(await acquirePidLock(file)).toEqual({ ok: false, pid: process.ppid });
+    expect(await fs.readFile(file, 'utf8')).toBe(`${process.ppid}\n`);
+    expect(await fs.readdir(dir)).toEqual(['engine.pid']);
   });
 });

@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EngineApi, EngineEvent } from '../../../engine/api.ts';
 import { SettingsSchema } from '../../../engine/config/schema.ts';
 import { SmtpError } from '../../../engine/contracts.ts';
-import { connectControl, EngineNotRunningError, serveControl, type ControlClient } from '../../../engine/cli/control-socket.ts';
+import { connectControl, EngineNotRunningError, serveControl, type ControlClient } from '../../../engine/host/control-socket.ts';
 
 /** The peer: a tiny EngineApi that records calls and emits events on demand. */
 function peer() {

@@ -7,11 +7,13 @@
 //             until the client closes that connection.
 //
 // Only names in ENGINE_API_METHODS (plus `subscribe`) are carried; anything else
-// is refused. Whoever can open the socket can do anything the engine can (set a
-// pipe command: run programs as us), so only its owner may: it is made inside a
-// directory of mode 0700 — a chmod after listen() alone leaves a moment in which
-// anyone may connect and stay connected — and is itself 0600. This module holds
-// no mail logic.
+// is refused. Whoever can open the private socket can do anything the engine can
+// (set a pipe command: run programs as us), so only its owner may: it is made
+// inside a directory of mode 0700 — a chmod after listen() alone leaves a moment
+// in which anyone may connect and stay connected — and is itself 0600.
+// The public socket (an installed instance's public/, mode 0666) carries the same
+// protocol but asks `guard` first about every request: it answers only what any
+// local user may ask (engine/host/public-guard.ts). This module holds no mail logic.
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import nodePath from 'node:path';
@@ -25,7 +27,8 @@ import { SmtpError } from '../contracts.ts';
  * (null) = none). `undef` lists the parameter positions that were undefined.
  */
 interface Request { id: number | string; method: string; params?: unknown[]; undef?: number[] }
-interface WireError { message: string; responseCode?: number; enhanced?: string }
+/** exitCode: the sysexits code a CLI should end with (77 for the public socket's refusals). */
+interface WireError { message: string; responseCode?: number; enhanced?: string; exitCode?: number }
 
 const METHODS = new Set<string>(ENGINE_API_METHODS);
 
@@ -35,6 +38,15 @@ const CONNECT_TIMEOUT_MS = 2000;
 export class EngineNotRunningError extends Error {
   constructor(public readonly socketPath: string, why: string) {
     super(`engine not running (${why} at ${socketPath})`);
+  }
+}
+
+/** The private socket exists but is not ours to open: the caller is not the engine's owner. */
+export class NotOwnerError extends Error {
+  /** sysexits EX_NOPERM: the `mailstop` command exits with it (cli/main.ts). */
+  readonly exitCode = 77;
+  constructor(public readonly socketPath: string) {
+    super(`permission denied at ${socketPath}: only the engine's owner and root may use it`);
   }
 }
 
@@ -62,8 +74,24 @@ export async function ensurePrivateDir(dir: string): Promise<void> {
   if ((st.mode & 0o777) !== 0o700) await fs.chmod(dir, 0o700);
 }
 
-/** Serves `api` on a unix socket at `socketPath` (replacing a stale socket file). */
-export async function serveControl(api: EngineApi, socketPath: string): Promise<{ close(): Promise<void> }> {
+/** Decides a public socket's request: the parameters to carry it with, or the refusal sent back. */
+export type RequestGuard = (method: string, params: unknown[]) => Promise<{ params: unknown[] } | { refuse: string }>;
+
+/** Makes `dir` ours (created 0755 if missing), for a socket everybody may reach. */
+async function ensureOwnedDir(dir: string): Promise<void> {
+  await fs.mkdir(dir, { recursive: true, mode: 0o755 });
+  const st = await fs.lstat(dir);
+  const uid = process.getuid?.();
+  if (!st.isDirectory() || (uid !== undefined && st.uid !== uid)) {
+    throw new Error(`${dir}: not a directory owned by this user; refusing to put the public socket there`);
+  }
+}
+
+/**
+ * Serves `api` on a unix socket at `socketPath` (replacing a stale socket file).
+ * With `guard`, the socket is public (0666) and every request passes the guard.
+ */
+export async function serveControl(api: EngineApi, socketPath: string, guard?: RequestGuard): Promise<{ close(): Promise<void> }> {
   const connections = new Set<net.Socket>();
   const server = net.createServer((socket) => {
     connections.add(socket);
@@ -83,17 +111,18 @@ export async function serveControl(api: EngineApi, socketPath: string): Promise<
         send(socket, { id: null, error: { message: 'malformed request: not JSON' } });
         return;
       }
-      void handle(api, socket, req, unsubscribers);
+      void handle(api, socket, req, unsubscribers, guard);
     });
   });
-  await ensurePrivateDir(nodePath.dirname(socketPath));
+  if (guard) await ensureOwnedDir(nodePath.dirname(socketPath));
+  else await ensurePrivateDir(nodePath.dirname(socketPath));
   // The caller holds the engine pid lock, so a socket file left here is a corpse.
   await fs.rm(socketPath, { force: true });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(socketPath, () => { server.off('error', reject); resolve(); });
   });
-  await fs.chmod(socketPath, 0o600);
+  await fs.chmod(socketPath, guard ? 0o666 : 0o600);
   return {
     async close() {
       for (const c of connections) c.destroy();
@@ -103,8 +132,16 @@ export async function serveControl(api: EngineApi, socketPath: string): Promise<
   };
 }
 
-async function handle(api: EngineApi, socket: net.Socket, req: Request, unsubscribers: (() => void)[]): Promise<void> {
+async function handle(api: EngineApi, socket: net.Socket, req: Request, unsubscribers: (() => void)[], guard?: RequestGuard): Promise<void> {
   const { id, method } = req;
+  if (guard) {
+    const verdict = await guard(String(method), Array.isArray(req.params) ? req.params : []).catch((e: Error) => ({ refuse: e.message }));
+    if ('refuse' in verdict) {
+      send(socket, { id, error: { message: verdict.refuse, exitCode: 77 } });
+      return;
+    }
+    req = { ...req, params: verdict.params };
+  }
   if (method === 'subscribe') {
     unsubscribers.push(api.subscribe((event) => send(socket, { event })));
     send(socket, { id, result: null });
@@ -146,6 +183,7 @@ function openSocket(socketPath: string): Promise<net.Socket> {
       clearTimeout(timer);
       if (e.code === 'ENOENT') reject(new EngineNotRunningError(socketPath, 'no control socket'));
       else if (e.code === 'ECONNREFUSED') reject(new EngineNotRunningError(socketPath, 'stale control socket'));
+      else if (e.code === 'EACCES') reject(new NotOwnerError(socketPath));
       else reject(e);
     };
     socket.once('error', onError);
@@ -158,6 +196,8 @@ function toError(e: WireError): Error {
     const text = e.message.startsWith(e.enhanced + ' ') ? e.message.slice(e.enhanced.length + 1) : e.message;
     return new SmtpError(e.responseCode, e.enhanced, text);
   }
+  // cli/main.ts ends the command with it, after one line.
+  if (typeof e.exitCode === 'number') return Object.assign(new Error(e.message), { exitCode: e.exitCode });
   return new Error(e.message);
 }
 
