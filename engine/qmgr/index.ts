@@ -10,8 +10,8 @@
 import type { ActionResult, FlushOptions, FlushSummary, QueueSelector } from '../api.ts';
 import type { QueueEntry, QueueId } from '../contracts.ts';
 import * as actions from './actions.ts';
-import { commitAttempt } from './commit.ts';
-import { attemptDelivery } from './deliver.ts';
+import { commitAttempt, WAITING_OFFLINE, WAITING_QUEUE_RUN } from './commit.ts';
+import { attemptDelivery, type AttemptScope } from './deliver.ts';
 import { isExpired, needsWarning, warnIfDue } from './expiry.ts';
 import { Exclusion } from './exclusion.ts';
 import { Limiter } from './limit.ts';
@@ -48,6 +48,8 @@ interface AttemptOptions {
   ignoreHold?: boolean;
   /** "Send now anyway": try even while the online gate says offline. */
   ignoreOffline?: boolean;
+  /** 'local': deliver only what needs no network (deliver.ts AttemptScope). Default 'all'. */
+  scope?: AttemptScope;
 }
 
 /**
@@ -68,6 +70,8 @@ export class Qmgr {
   private sweeping: Promise<number> | null = null;
   private tickChain: Promise<void> = Promise.resolve();
   private flushes = 0;
+  /** The latest flush's progress: what it took on and how many it has finished. */
+  private progress: { done: number; total: number } | null = null;
   private stopped = false;
   /** Fired by stop() after its grace period: attempts in flight give up (deliver.ts). */
   private halt = new AbortController();
@@ -75,6 +79,12 @@ export class Qmgr {
   private readonly exclusion = new Exclusion();
   /** Entries whose delay warning could not be queued: tried again once due (tick). */
   private readonly warnFailed = new Set<QueueId>();
+  /**
+   * Entries whose local destinations a local-only pass has settled (or found none):
+   * mail that only waits for the network is not resolved again every heartbeat.
+   * In memory only: after a restart each entry gets one local pass again.
+   */
+  private readonly localSettled = new Set<QueueId>();
 
   constructor(private readonly deps: QmgrDeps) {
     this.store = new EntryStore(deps.spool, deps.emit);
@@ -157,16 +167,19 @@ export class Qmgr {
    * active queue) only while an attempt is in flight or when background mode will
    * try it now; mail waiting for a queue run or for the network is `deferred`
    * whatever its control file says (cleanup and requeue write `active`). Mail
-   * never tried has no reason yet; say why it waits: "Deferred: held until online"
-   * while the gate is closed, "waiting for a queue run" in queueonly/deferred mode.
+   * never tried has no reason yet; say why it waits: "waiting: offline" while the
+   * gate is closed (whatever an older attempt said: that is what holds it now),
+   * "waiting for a queue run" in queueonly/deferred mode.
    */
   private view(e: QueueEntry, now = this.deps.clock.now()): QueueEntry {
     const state = this.shownState(e, now);
     const v = state === e.state ? e : { ...e, state };
-    if (v.reason || state !== 'deferred') return v;
-    if (!this.isOnline()) return { ...v, reason: 'Deferred: held until online' };
-    if (this.deps.settings().delivery.mode !== 'background') return { ...v, reason: 'Deferred: waiting for a queue run' };
-    return v;
+    if (state !== 'deferred') return v;
+    if (!this.isOnline()) return v.reason === WAITING_OFFLINE ? v : { ...v, reason: WAITING_OFFLINE };
+    if (v.reason && v.reason !== WAITING_OFFLINE) return v;
+    if (this.deps.settings().delivery.mode !== 'whenonline') return { ...v, reason: WAITING_QUEUE_RUN };
+    const { reason: _stale, ...fresh } = v;
+    return fresh;
   }
 
   private shownState(e: QueueEntry, now: number): QueueEntry['state'] {
@@ -176,14 +189,16 @@ export class Qmgr {
     return this.dueInBackground(e, now) ? 'active' : 'deferred';
   }
 
-  /** Background mode tries this entry at once (on arrival, release or the next heartbeat). */
+  /** The laptop mode tries this entry at once (on arrival, release or the next heartbeat). */
   private dueInBackground(e: QueueEntry, now: number): boolean {
-    return this.deps.settings().delivery.mode === 'background' && e.group === 'default'
+    return this.deps.settings().delivery.mode === 'whenonline' && e.group === 'default'
       && !heldByAdmin(e) && this.isOnline() && isDue(e, now);
   }
   /** Ids being delivered right now (mailq's `*`). */
   activeIds(): Set<QueueId> { return new Set(this.inflight.keys()); }
   get flushing(): boolean { return this.flushes > 0; }
+  /** The running flush's N of M (the latest, when several run); null when none runs. */
+  get flushProgress(): { done: number; total: number } | null { return this.flushes > 0 && this.progress ? { ...this.progress } : null; }
   get cronSchedules() { return this.cron.specs; }
 
   /** Entries by state; they add up to total. Being delivered right now: activeIds(). */
@@ -200,16 +215,25 @@ export class Qmgr {
 
   // ---- arrivals and attempts -------------------------------------------------------
 
-  /** A message cleanup just committed. In background mode it is tried at once. */
+  /**
+   * A message cleanup just committed. Online in the laptop mode it is tried at once;
+   * offline, or in queueonly mode, its local destinations are (a local-only pass).
+   */
   add(entry: QueueEntry): void {
-    // queueonly/deferred: no DNS or network work at submission (Sendmail DeliveryMode).
-    // Mail that waits is indexed (and announced by queue:added) as deferred, not as
-    // the `active` cleanup wrote; the control file catches up at its next write.
+    // queueonly/deferred and offline: no DNS or network work at submission (Sendmail
+    // DeliveryMode). Mail that waits is indexed (and announced by queue:added) as
+    // deferred, not as the `active` cleanup wrote; the control file catches up later.
     const mode = this.deps.settings().delivery.mode;
-    const kick = mode === 'background' && !heldByAdmin(entry) && entry.group === 'default' && this.isOnline();
+    const kick = mode === 'whenonline' && !heldByAdmin(entry) && entry.group === 'default' && this.isOnline();
     const indexed = entry.state === 'active' && !kick ? { ...entry, state: 'deferred' as const } : entry;
     if (!this.store.add(indexed)) return;
     if (kick) this.kick(entry.id);
+    else if (this.localPassAllowed(entry)) this.kick(entry.id, { scope: 'local' });
+  }
+
+  /** Local delivery is never gated (issue 10 §3), except by a hold: an admin's or deferred mode's. */
+  private localPassAllowed(e: QueueEntry): boolean {
+    return this.deps.settings().delivery.mode !== 'deferred' && !heldByAdmin(e) && !this.localSettled.has(e.id);
   }
 
   /** Start an attempt without waiting for it; failures go to the maillog, never unhandled. */
@@ -235,9 +259,23 @@ export class Qmgr {
     const entry = this.store.get(id);
     if (!entry || this.stopped || !this.exclusion.free(id)) return 'skipped';
     if (heldByAdmin(entry) && !opts.ignoreHold) return 'skipped';
-    if (!opts.ignoreOffline && !this.isOnline()) return 'skipped';
+    const scope = opts.scope ?? 'all';
+    if (scope === 'all' && !opts.ignoreOffline && !this.isOnline()) return 'skipped';
     return this.exclusion.delivery(id, async () => {
-      const report = await attemptDelivery(this.deps, entry, { signal: this.halt.signal });
+      const report = await attemptDelivery(this.deps, entry, { signal: this.halt.signal, scope });
+      if (scope === 'local') {
+        const triedLocally = report.outcomes.length > 0;
+        if (!report.outcomes.some((o) => o.status === 'deferred')) this.localSettled.add(id);
+        // Nothing here for a local mailbox: no write, no event; the entry waits as it was.
+        if (!triedLocally) return 'skipped';
+      } else {
+        this.localSettled.delete(id);
+        if (report.unreachable && !opts.ignoreOffline && this.deps.recheck) {
+          // The next hop vanished under us: ask the gate now rather than at its next timer.
+          const why = `delivery to ${report.unreachable.nexthop} failed: ${report.unreachable.reply}`;
+          if (!(await this.deps.recheck(why, report.startedAt))) report.offline = true;
+        }
+      }
       return commitAttempt(this.deps, this.store, id, report);
     });
   }
@@ -301,21 +339,25 @@ export class Qmgr {
     if (this.stopped) return;
     const now = this.deps.clock.now();
     const groups = this.cron.due(now);
-    if (!this.isOnline()) return; // issue 3: no attempts, no counters touched while offline
-    for (const g of groups) await this.queueRun(g);
+    // Offline (issue 3, issue 10): no network attempt, no counter touched; local
+    // destinations still go (a local-only pass), as they do between queue runs.
+    const online = this.isOnline();
+    if (online) for (const g of groups) await this.queueRun(g);
     const d = this.deps.settings().delivery;
     const offline = this.deps.offlineSince?.() ?? null;
     const jobs: Promise<unknown>[] = [];
     for (const id of this.warnFailed) if (!this.store.has(id)) this.warnFailed.delete(id);
+    for (const id of this.localSettled) if (!this.store.has(id)) this.localSettled.delete(id);
     for (const e of this.store.values()) {
       if (this.inflight.has(e.id) || heldByAdmin(e)) continue;
       const due = isDue(e, now);
-      const retry = d.mode === 'background' && e.group === 'default' && due;
+      const retry = online && d.mode === 'whenonline' && e.group === 'default' && due;
       // Expired mail gets its last attempt when its backoff has passed too: if that
       // attempt cannot queue the failure report, commit defers it by the backoff,
       // and the remote MX must not be contacted again every heartbeat.
-      if (retry || (due && isExpired(e, now, d, offline))) jobs.push(this.attempt(e.id));
-      else if (needsWarning(e, now, d, offline) && (due || !this.warnFailed.has(e.id))) jobs.push(this.warn(e.id, now));
+      if (retry || (online && due && isExpired(e, now, d, offline))) jobs.push(this.attempt(e.id));
+      else if (online && needsWarning(e, now, d, offline) && (due || !this.warnFailed.has(e.id))) jobs.push(this.warn(e.id, now));
+      else if (due && this.localPassAllowed(e)) jobs.push(this.attempt(e.id, { scope: 'local' }));
     }
     await Promise.all(jobs);
   }
@@ -389,6 +431,8 @@ export class Qmgr {
     const summary: FlushSummary = { attempted: 0, sent: 0, deferred: 0, bounced: 0, skipped: 0, durationMs: 0 };
     const total = entries.length;
     let done = 0;
+    const progress = { done: 0, total };
+    this.progress = progress;
     this.flushes++;
     this.deps.emit({ type: 'flush:started', total });
     try {
@@ -401,6 +445,7 @@ export class Qmgr {
         if (outcome === 'skipped') summary.skipped++;
         else { summary.attempted++; summary[outcome]++; }
         done++;
+        progress.done = done;
         this.deps.emit({ type: 'flush:progress', done, total, id: e.id });
       }));
     } finally {
@@ -432,11 +477,15 @@ export class Qmgr {
 
   moveToGroup(sel: QueueSelector, group: string): Promise<ActionResult> { return actions.moveToGroup(this.store, sel, group); }
 
+  /** After release / requeue: what the mode does with a new message, it does with these. */
   private kickIfBackground(ids: QueueId[]): void {
-    if (this.deps.settings().delivery.mode !== 'background' || !this.isOnline()) return;
+    const full = this.deps.settings().delivery.mode === 'whenonline' && this.isOnline();
     for (const id of ids) {
+      this.localSettled.delete(id);
       const e = this.store.get(id);
-      if (e && !heldByAdmin(e) && e.group === 'default') this.kick(id);
+      if (!e || heldByAdmin(e)) continue;
+      if (full && e.group === 'default') this.kick(id);
+      else if (this.localPassAllowed(e)) this.kick(id, { scope: 'local' });
     }
   }
 }

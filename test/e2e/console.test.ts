@@ -53,7 +53,7 @@ beforeAll(async () => {
       console: { port: false },
       // Nothing may leave for real DNS: an unanswering resolver on loopback.
       dns: { servers: ['127.0.0.1:9'], timeout: '1s' },
-      delivery: { mode: 'background', online: { probe: 'none' } },
+      delivery: { mode: 'whenonline', online: { probe: 'none' } },
     },
   });
   await engine.start();
