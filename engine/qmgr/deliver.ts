@@ -72,9 +72,13 @@ function needsNetwork(d: Destination): boolean {
   return d.transport === 'smtp';
 }
 
-/** A deferral that says the next hop was not reached at all (RFC 3463 §3.5, 4.4.x network and routing). */
-export function nextHopUnreachable(r: Pick<DeliveryResult, 'status' | 'dsnStatus'>): boolean {
-  return r.status === 'deferred' && /^4\.4\.[0-9]+$/.test(r.dsnStatus);
+/**
+ * A deferral that says the next hop was not reached at all: a network or routing
+ * status (RFC 3463 §3.5, 4.4.x) with no remote MTA behind it. A server's own reply
+ * carrying 4.4.x ("451 4.4.1 busy") names its remoteMta: it was reached.
+ */
+export function nextHopUnreachable(r: DeliveryResult): boolean {
+  return r.status === 'deferred' && /^4\.4\.[0-9]+$/.test(r.dsnStatus) && !r.remoteMta;
 }
 
 // A bounded transcript keeps the control file small; the last lines say why.

@@ -63,6 +63,8 @@ export function heldByAdmin(e: QueueEntry): boolean {
 export class Qmgr {
   readonly store: EntryStore;
   private readonly inflight = new Map<QueueId, Promise<AttemptOutcome>>();
+  /** Of those, the local-only passes: not shown as being delivered, and a full attempt waits for them. */
+  private readonly localPasses = new Set<QueueId>();
   private readonly limiter: Limiter;
   private readonly cron: CronTicker;
   private heartbeat: NodeJS.Timeout | undefined;
@@ -184,7 +186,7 @@ export class Qmgr {
 
   private shownState(e: QueueEntry, now: number): QueueEntry['state'] {
     if (e.state === 'hold') return 'hold';
-    if (this.inflight.has(e.id)) return 'active';
+    if (this.inflight.has(e.id) && !this.localPasses.has(e.id)) return 'active';
     if (e.state !== 'active') return e.state;
     return this.dueInBackground(e, now) ? 'active' : 'deferred';
   }
@@ -195,7 +197,7 @@ export class Qmgr {
       && !heldByAdmin(e) && this.isOnline() && isDue(e, now);
   }
   /** Ids being delivered right now (mailq's `*`). */
-  activeIds(): Set<QueueId> { return new Set(this.inflight.keys()); }
+  activeIds(): Set<QueueId> { return new Set([...this.inflight.keys()].filter((id) => !this.localPasses.has(id))); }
   get flushing(): boolean { return this.flushes > 0; }
   /** The running flush's N of M (the latest, when several run); null when none runs. */
   get flushProgress(): { done: number; total: number } | null { return this.flushes > 0 && this.progress ? { ...this.progress } : null; }
@@ -244,14 +246,23 @@ export class Qmgr {
   /** One attempt of one message; concurrent requests for the same id share it. */
   attempt(id: QueueId, opts: AttemptOptions = {}): Promise<AttemptOutcome> {
     const running = this.inflight.get(id);
+    const local = opts.scope === 'local';
+    // A full attempt asked for during a local-only pass (a queue run, coming online)
+    // runs after it rather than being answered by it.
+    if (running && this.localPasses.has(id) && !local) return running.then(() => this.attempt(id, opts));
     if (running) return running;
     const p = this.limiter.run(() => this.attemptNow(id, opts))
       .catch((err: Error) => {
         this.deps.log.info(id, `delivery attempt failed inside the engine, will retry: ${err.message}`);
         return 'skipped' as const;
       })
-      .finally(() => { this.inflight.delete(id); });
+      .finally(() => {
+        this.inflight.delete(id);
+        this.localPasses.delete(id);
+      });
     this.inflight.set(id, p);
+    if (local) this.localPasses.add(id);
+    else this.localPasses.delete(id);
     return p;
   }
 
@@ -349,7 +360,8 @@ export class Qmgr {
     for (const id of this.warnFailed) if (!this.store.has(id)) this.warnFailed.delete(id);
     for (const id of this.localSettled) if (!this.store.has(id)) this.localSettled.delete(id);
     for (const e of this.store.values()) {
-      if (this.inflight.has(e.id) || heldByAdmin(e)) continue;
+      // A local-only pass in flight does not stop the real attempt: attempt() runs it after.
+      if ((this.inflight.has(e.id) && !this.localPasses.has(e.id)) || heldByAdmin(e)) continue;
       const due = isDue(e, now);
       const retry = online && d.mode === 'whenonline' && e.group === 'default' && due;
       // Expired mail gets its last attempt when its backoff has passed too: if that
