@@ -416,16 +416,20 @@ export class Qmgr {
     // would otherwise save its older copy over the credit. In memory first, so an
     // attempt of the flush below already sees the right age; then durably (if
     // that write fails the credit stays in memory and the next save writes it).
-    const persist = Promise.all(credited.map((id) => this.store.locked(id, async (e) => {
+    await Promise.all(credited.map((id) => this.store.locked(id, async (e) => {
       if (!e) return;
       const credit = now - Math.max(offlineFrom, e.arrivalTime);
-      const next = { ...e, offlineMs: (e.offlineMs ?? 0) + credit };
-      this.store.amend(id, () => next);
-      await this.store.save(next);
-    }))).catch((err: Error) => this.deps.log.info(null, `could not record offline time: ${err.message}`));
-    if (flush) await this.flush({});
-    else await this.runDue();
-    await persist;
+      this.store.amend(id, () => ({ ...e, offlineMs: (e.offlineMs ?? 0) + credit }));
+    })));
+    const sending = flush ? this.flush({}) : this.runDue();
+    // The writes go one at a time beside the flush, not a thousand at once ahead of
+    // its first delivery (they share libuv's four file-system threads); a message the
+    // flush delivers first needs none.
+    for (const id of credited) {
+      await this.store.locked(id, async (e) => { if (e) await this.store.save(e); })
+        .catch((err: Error) => this.deps.log.info(id, `could not record offline time: ${err.message}`));
+    }
+    await sending;
   }
 
   // ---- EngineApi actions ------------------------------------------------------------

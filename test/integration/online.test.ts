@@ -224,6 +224,29 @@ describe('send when online, hold when offline', () => {
   }, 180_000);
 });
 
+describe('bad next hops', () => {
+  it('a smart host answering 421 forever is reachable: the message is tried, counted, and waits its backoff — neither held forever nor hammered', async () => {
+    world = await startWorld({ up: false });
+    const w = world;
+    w.smart = await startScriptedSmtp({ port: w.port, greeting: '421 4.3.2 smart.test busy, try later' });
+    await w.engine.networkChanged();
+    await until('online', async () => (await w.engine.status()).online.online);
+    expect((await w.engine.status()).online.reason).toMatch(/reachable but answered: 421 4\.3\.2 smart\.test busy/);
+    const id = await w.submit(['friend@example.net'], 'busy');
+    await until('one counted attempt', async () => (await w.engine.listQueue({ ids: [id] }))[0]?.attempts === 1);
+    const connections = w.smart.connections;
+    await new Promise((r) => setTimeout(r, 2500)); // heartbeats and re-checks pass
+    const [e] = await w.engine.listQueue({ ids: [id] });
+    expect(e).toMatchObject({ attempts: 1, state: 'deferred' });
+    expect(e.reason).toMatch(/421 4\.3\.2 smart\.test busy/);
+    expect(e.nextAttempt).toBeGreaterThan(Date.now() + 60_000); // minBackoff 5m
+    expect((await w.engine.status()).online.online).toBe(true);
+    // No more delivery attempts; only the gate's own probes may have connected.
+    expect(w.events.filter((x) => x.type === 'delivery:attempting' && x.id === id)).toHaveLength(1);
+    expect(w.smart.connections).toBeLessThanOrEqual(connections + 1);
+  });
+});
+
 describe('one set of numbers', () => {
   it('status, the queue:counts events and mailq --json agree while mail is held and released', async () => {
     world = await startWorld({ up: false });
