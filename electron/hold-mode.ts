@@ -16,7 +16,7 @@ export interface ModeMemory {
 }
 
 /** Used when nothing was remembered (e.g. the config was edited to deferred by hand). */
-export const DEFAULT_RESUME_MODE: ResumeMode = 'background';
+export const DEFAULT_RESUME_MODE: ResumeMode = 'whenonline';
 
 type Api = Pick<EngineApi, 'getSettings' | 'updateSettings'>;
 

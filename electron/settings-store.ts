@@ -31,6 +31,7 @@
 import path from 'node:path';
 import { loadSettings, saveSettings } from '../engine/config/load.ts';
 import type { Settings } from '../engine/config/schema.ts';
+import { migrateMode } from '../engine/config/modes.ts';
 import type { SettingsSecrets } from '../engine/index.ts';
 import type { ModeMemory, ResumeMode } from './hold-mode.ts';
 import type { SecretBox } from './secret-box.ts';
@@ -64,7 +65,7 @@ interface StoredSecret { host: string; user: string; cipher: string }
 const KEY_SECRET = 'smartHostSecret';
 const KEY_SETTINGS = 'settings';
 const KEY_RESUME = 'resumeMode';
-const RESUME_MODES: readonly ResumeMode[] = ['background', 'queueonly'];
+const RESUME_MODES: readonly ResumeMode[] = ['whenonline', 'queueonly'];
 
 /** desktop.json through electron-store; only inside Electron (it imports `electron`). */
 export async function openElectronStore(home: string): Promise<KeyValueStore> {
@@ -158,7 +159,8 @@ export function createSettingsStore(opts: SettingsStoreOptions): SettingsStore {
     },
     modeMemory: {
       get() {
-        const m = kv.get(KEY_RESUME);
+        // A store written before the rename says `background`: read it as `whenonline`.
+        const m = migrateMode(kv.get(KEY_RESUME));
         return RESUME_MODES.includes(m as ResumeMode) ? (m as ResumeMode) : undefined;
       },
       set(mode) { kv.set(KEY_RESUME, mode); },

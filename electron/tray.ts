@@ -5,7 +5,7 @@
 // whenever the engine says something changed. Every action is an EngineApi call
 // (or main.ts's open/quit); the tray keeps no queue state of its own.
 import { Menu, Tray, nativeImage, type MenuItemConstructorOptions } from 'electron';
-import type { EngineApi, EngineEvent, EngineStatus } from '../engine/api.ts';
+import { MODE_WORDS, modeLabel, type EngineApi, type EngineEvent, type EngineStatus } from '../engine/api.ts';
 import { holdAll, resume, type ModeMemory } from './hold-mode.ts';
 import { trayIconFile, trayState } from './tray-icon.ts';
 
@@ -24,20 +24,24 @@ export interface MailstopTray {
   destroy(): void;
 }
 
-/** Events after which the tray may look different; transcripts and log lines never change it. */
+/**
+ * Events after which the tray may look different; transcripts and log lines never
+ * change it. Queue changes arrive as the engine's queue:counts snapshot (issue 10 §4),
+ * at most four a second, so the tray shows the same number as the window.
+ */
 const REFRESH_ON = new Set<EngineEvent['type']>([
-  'queue:added', 'queue:changed', 'queue:removed', 'online:changed', 'settings:changed', 'flush:started', 'flush:done',
+  'queue:counts', 'online:changed', 'settings:changed', 'flush:started', 'flush:done',
 ]);
 
 function plural(n: number, one: string): string {
   return `${n} ${one}${n === 1 ? '' : 's'}`;
 }
 
-/** "Mailstop — online, 3 messages queued (held)" */
+/** "Mailstop — online, 3 messages queued; send when online" (engine/config/modes.ts words). */
 export function trayTooltip(s: EngineStatus): string {
   const state = s.online.online ? 'online' : 'offline';
-  const held = s.mode === 'deferred' ? ', holding all mail' : '';
-  return `Mailstop — ${state}, ${plural(s.counts.total, 'message')} queued${held}`;
+  const mode = MODE_WORDS[s.mode]?.short ?? s.mode;
+  return `Mailstop — ${state}, ${plural(s.counts.total, 'message')} queued; ${mode}`;
 }
 
 /** macOS shows a title beside the icon: the queue count, or nothing when empty. */
@@ -59,6 +63,7 @@ export function trayMenuTemplate(s: EngineStatus, act: TrayActions): MenuItemCon
   return [
     { label: `${online}: ${s.online.reason || 'no details'}`, enabled: false },
     { label: `${plural(s.counts.total, 'message')} queued`, enabled: false },
+    { label: `Mode: ${modeLabel(s.mode)}`, enabled: false },
     { type: 'separator' },
     { id: 'flush', label: s.flushing ? 'Flushing…' : 'Flush now', enabled: !s.flushing, click: () => act.flushNow() },
     held

@@ -11,7 +11,7 @@ import type {
 } from './contracts.ts';
 export type {
   ActionResult, CorruptEntry, EngineEvent, EngineStatus, FieldError, FlushOptions, FlushSummary, Listener, MessageDetail,
-  OnlineState, QueueSelector, SettingsPatch, SettingsUpdate, SmartHostTestOptions, SmartHostTestStep, SubmitRequest,
+  OnlineState, QueueCounts, FlushProgress, QueueSelector, SettingsPatch, SettingsUpdate, SmartHostTestOptions, SmartHostTestStep, SubmitRequest,
 } from './contracts.ts';
 import type { Settings, SmartHost } from './config/schema.ts';
 import type { SecurityApi } from './types/security.ts';
@@ -87,6 +87,7 @@ export type { Route, SmartHost } from './config/schema.ts';
 export type { Settings };
 export type { QueueViewFilter, QueueSummaryBy, QueuePage, QueuePageQuery, ShapeRow, Top } from './types/queue-view.ts';
 export { AGE_BUCKETS } from './types/queue-view.ts';
+export { DELIVERY_MODES, MODE_WORDS, modeLabel, type DeliveryMode, type ModeWords } from './config/modes.ts';
 export type {
   CertificateImport, CertificateInfo, CertificateStatus, DnsblList, DnsblResult, HealthItem, HealthLevel,
   RelayTestRequest, RelayTestResult, SecurityApi, TlsCheck, TlsChange,

@@ -228,10 +228,16 @@ export interface EngineStatus {
   listeners: Listener[];
   mode: Settings['delivery']['mode'];
   online: OnlineState;
-  counts: { total: number; active: number; deferred: number; hold: number; corrupt: number };
+  counts: QueueCounts;
   /** A flush in progress, if any. */
   flushing: boolean;
+  /** Its progress: `total` is what the flush took on, `done` how many of those it has finished. */
+  flush?: FlushProgress | null;
 }
+
+/** The queue by shown state (they add up to total) and the damaged entries kept aside. */
+export interface QueueCounts { total: number; active: number; deferred: number; hold: number; corrupt: number }
+export interface FlushProgress { done: number; total: number }
 
 /** Which messages a queue action applies to (sendmail -qI / -qR / -qS). All given parts must match. */
 export interface QueueSelector {
@@ -299,6 +305,11 @@ export type EngineEvent =
   | { type: 'flush:progress'; done: number; total: number; id: QueueId }
   | { type: 'flush:done'; summary: FlushSummary }
   | { type: 'online:changed'; online: OnlineState }
+  /**
+   * The one snapshot of the numbers (issue 10 §4), sent at most every 250 ms while
+   * the queue changes: header, cards, tray and progress all show these, as status() does.
+   */
+  | { type: 'queue:counts'; counts: QueueCounts; flushing: boolean; flush: FlushProgress | null }
   | { type: 'settings:changed'; settings: Settings }
   | { type: 'log:line'; line: string }
   /** DH parameter generation (issue 6): openssl's candidate count so far; `done` at the end. */

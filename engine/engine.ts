@@ -9,7 +9,8 @@ import path from 'node:path';
 import { PACKAGE_ROOT } from './package-root.ts';
 import { Readable } from 'node:stream';
 import type {
-  ActionResult, CorruptEntry, EngineApi, EngineEvent, EngineStatus, FlushOptions, FlushSummary, Listener,
+  ActionResult, CorruptEntry, EngineApi, EngineEvent, EngineStatus, FlushOptions, FlushProgress, FlushSummary, Listener,
+  QueueCounts,
   MessageDetail, OnlineState, QueueSelector, SettingsPatch, SettingsUpdate, SmartHostTestOptions, SmartHostTestStep,
   SubmitRequest,
 } from './api.ts';
@@ -81,6 +82,14 @@ const VERSION: string = (() => {
   }
 })();
 
+/** Events after which the numbers may differ: a queue:counts snapshot follows. */
+const COUNTS_AFTER = new Set<EngineEvent['type']>([
+  'queue:added', 'queue:changed', 'queue:removed', 'delivery:attempting', 'flush:started', 'flush:progress', 'flush:done',
+  'online:changed', 'settings:changed',
+]);
+/** At most four snapshots a second: fast enough to watch a flush, cheap with 100 000 queued. */
+const COUNTS_MS = 250;
+
 /** Where generated mail (DSNs) comes from, for Received: and the maillog. */
 const BOUNCE_CLIENT: ClientInfo = { address: '', protocol: 'local', daemon: 'bounce' };
 const CLI_CLIENT: ClientInfo = { address: '', protocol: 'local', daemon: 'cli' };
@@ -104,6 +113,9 @@ export class MailEngine implements Engine {
   private listeners!: ListenerSet;
   private qmgr!: Qmgr;
   private gate!: OnlineGate;
+  private countsTimer: NodeJS.Timeout | undefined;
+  /** Damaged entries kept aside: counted at start and at every status(), which lists them. */
+  private corrupt = 0;
 
   constructor(private readonly opts: EngineOptions) {
     this.home = path.resolve(opts.home);
@@ -121,7 +133,29 @@ export class MailEngine implements Engine {
     this.routing = createRoutingApi({ settings: () => this.settings });
   }
 
-  private emit(event: EngineEvent): void { this.events.emit('event', event); }
+  private emit(event: EngineEvent): void {
+    this.events.emit('event', event);
+    if (COUNTS_AFTER.has(event.type)) this.scheduleCounts();
+  }
+
+  /**
+   * One snapshot of the numbers for every view (issue 10 §4): taken from qmgr when
+   * the timer fires, so it includes every change before it; never more often than
+   * COUNTS_MS, so a flush of 10 000 sends a few dozen, not 10 000.
+   */
+  private scheduleCounts(): void {
+    if (this.countsTimer || !this.running) return;
+    this.countsTimer = setTimeout(() => {
+      this.countsTimer = undefined;
+      if (!this.running) return;
+      this.events.emit('event', { type: 'queue:counts', ...this.snapshot() } satisfies EngineEvent);
+    }, COUNTS_MS);
+    this.countsTimer.unref();
+  }
+
+  private snapshot(): { counts: QueueCounts; flushing: boolean; flush: FlushProgress | null } {
+    return { counts: { ...this.qmgr.counts(), corrupt: this.corrupt }, flushing: this.qmgr.flushing, flush: this.qmgr.flushProgress };
+  }
   private get hostname(): string { return this.settings.hostname; }
   private ready(): void { if (!this.running) throw new Error('engine is not running (call start() first)'); }
 
@@ -146,8 +180,13 @@ export class MailEngine implements Engine {
       `${recovered.cleaned} half-written removed, ${recovered.corrupt.length} damaged moved to ${path.join(this.spool.dir, 'corrupt')}` +
       (recovered.young ? `, ${recovered.young} being written by another process left for a later scan` : ''));
     for (const c of recovered.corrupt) this.log.info(null, `corrupt queue file ${c.name} kept aside: ${c.reason}`);
+    this.corrupt = (await this.spool.listCorrupt()).length;
 
-    this.resolver = createResolver({ settings, home: this.home, dns: this.dns, ...(this.opts.passwdFile !== undefined ? { passwdFile: this.opts.passwdFile } : {}) });
+    const passwd = this.opts.passwdFile !== undefined ? { passwdFile: this.opts.passwdFile } : {};
+    this.resolver = createResolver({ settings, home: this.home, dns: this.dns, ...passwd });
+    // Delivery's own resolver has no DNS: the MX lookup resolve does is only for the
+    // address tester's trace, and offline nothing may touch the network (issue 10 §1).
+    const deliveryResolver = createResolver({ settings, home: this.home, ...passwd });
     this.gate = new OnlineGate({
       settings, clock: this.clock, dns: this.dns, hostname,
       onChange: (state, offlineFrom) => this.onlineChanged(state, offlineFrom),
@@ -155,12 +194,13 @@ export class MailEngine implements Engine {
     });
     this.qmgr = new Qmgr({
       spool: this.spool, settings, clock: this.clock, hostname, emit: (e) => this.emit(e), log: this.log,
-      resolve: (address) => this.resolver.resolve(address),
+      resolve: (address) => deliveryResolver.resolve(address),
       deliver: (message, recipients, onTranscript, signal) =>
         deliver(message, recipients, { settings: this.settings, dns: this.dns, hostname: this.hostname, home: this.home, onTranscript, signal }),
       enqueue: (envelope, message) => this.enqueue(envelope, message, BOUNCE_CLIENT, 'crlf-strict'),
       online: () => this.gate.isOnline(),
       offlineSince: () => this.gate.offlineSince(),
+      recheck: (why, since) => this.gate.recheckAfter(why, since),
     });
     this.cleanup = createCleanup({ spool: this.spool, settings, now, onQueued: (e) => this.qmgr.add(e) });
     const policy = createPolicy({ settings, dns: this.dns, verifyLocal: (address) => localRefusal(this.resolver, address) });
@@ -191,6 +231,8 @@ export class MailEngine implements Engine {
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
+    clearTimeout(this.countsTimer);
+    this.countsTimer = undefined;
     this.gate.stop();
     await Promise.all([this.listeners.close(), this.qmgr.stop(this.opts.stopGraceMs)]);
     this.log.info(null, 'stopped');
@@ -212,18 +254,20 @@ export class MailEngine implements Engine {
   private onlineChanged(state: OnlineState, offlineFrom: number | null): void {
     this.emit({ type: 'online:changed', online: state });
     if (!state.online || offlineFrom === null) return;
-    void this.qmgr.cameOnline(offlineFrom, this.settings.delivery.online.flushOnOnline);
+    // Back online flushes in the laptop mode; queueonly and deferred wait for their queue runs.
+    const d = this.settings.delivery;
+    void this.qmgr.cameOnline(offlineFrom, d.online.flushOnOnline && d.mode === 'whenonline');
   }
 
   // ---- EngineApi ------------------------------------------------------------------
 
   async status(): Promise<EngineStatus> {
     this.ready();
-    const corrupt = (await this.spool.listCorrupt()).length;
+    this.corrupt = (await this.spool.listCorrupt()).length;
     return {
       version: VERSION, hostname: this.hostname, home: this.home, startedAt: this.startedAt, pid: process.pid,
       listeners: this.listeners.current, mode: this.settings.delivery.mode, online: this.gate.state(),
-      counts: { ...this.qmgr.counts(), corrupt }, flushing: this.qmgr.flushing,
+      ...this.snapshot(),
     };
   }
 

@@ -3,6 +3,7 @@
 // above this (state/drafts.ts), so switching pages never loses them; leaving the
 // app with unsaved changes asks first.
 import { AppShell, Badge, Burger, Group, NavLink, Text, Title, Tooltip } from '@mantine/core';
+import { MODE_WORDS, modeLabel } from '../engine/api.ts';
 import { useDisclosure } from '@mantine/hooks';
 import { useEffect } from 'react';
 import { pages } from './pages/index.ts';
@@ -23,8 +24,10 @@ function useLeaveWarning(): void {
   }, []);
 }
 
+// Online state, mode and count: all from the engine's one snapshot (status, then
+// its queue:counts events), so the header says what the cards and the tray say.
 function StatusBadges() {
-  const { status, connected, queue, queueLoaded } = useLiveState();
+  const { status, connected } = useLiveState();
   return (
     <Group gap="xs">
       {!connected && <Badge color="orange" variant="light">reconnecting…</Badge>}
@@ -35,8 +38,12 @@ function StatusBadges() {
           </Badge>
         </Tooltip>
       )}
-      {status && <Badge variant="outline">mode: {status.mode}</Badge>}
-      {queueLoaded && <Badge variant="light" data-testid="queue-count">{queue.size} queued</Badge>}
+      {status && (
+        <Tooltip label={modeLabel(status.mode)} withArrow>
+          <Badge variant="outline" data-testid="mode-badge" tabIndex={0}>{MODE_WORDS[status.mode]?.short ?? status.mode}</Badge>
+        </Tooltip>
+      )}
+      {status && <Badge variant="light" data-testid="queue-count">{status.counts.total} queued</Badge>}
     </Group>
   );
 }

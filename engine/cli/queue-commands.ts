@@ -2,6 +2,7 @@
 // status. Each is a thin client of EngineApi over the control socket; only
 // `mailq` reads the spool itself when the engine is not running (a listing
 // never changes anything). Output formats come from engine/queue/listing.ts.
+import { modeLabel } from '../config/modes.ts';
 import fs from 'node:fs/promises';
 import type { ActionResult, EngineApi, EngineEvent, EngineStatus, FlushOptions, QueueSelector } from '../api.ts';
 import type { QueueEntry } from '../contracts.ts';
@@ -136,7 +137,7 @@ export const flushCommand: Command = {
   --id ID          only this message (repeatable; bare IDs work too)
   --recipient S    only messages with a pending recipient containing S (like -qR)
   --sender S       only messages whose sender contains S (like -qS)
-  --force          deliver even in deferred (hold-until-online) mode`,
+  --force          try even while offline (the online gate says the next hop is unreachable)`,
   async run(args, ctx) {
     const p = prepare(args, {
       verbose: { type: 'boolean', alias: 'v' }, id: { type: 'strings' }, recipient: { type: 'string' },
@@ -215,11 +216,11 @@ export function formatStatus(s: EngineStatus): string[] {
   return [
     `mailstop ${s.version} on ${s.hostname} (pid ${s.pid}, home ${s.home})`,
     `started:   ${new Date(s.startedAt).toISOString()}`,
-    `mode:      ${s.mode}`,
+    `mode:      ${modeLabel(s.mode)} (delivery.mode ${s.mode})`,
     `online:    ${s.online.online ? 'online' : 'offline'} since ${since}: ${s.online.reason}`,
     `queue:     ${c.total} total, ${c.active} active, ${c.deferred} deferred, ${c.hold} held, ${c.corrupt} corrupt`,
     ...s.listeners.map((l) => `listening: ${l.name} ${l.address}:${l.port}`),
-    ...(s.flushing ? ['flushing:  yes'] : []),
+    ...(s.flushing ? [s.flush ? `flushing:  ${s.flush.done} of ${s.flush.total}` : 'flushing:  yes'] : []),
   ];
 }
 

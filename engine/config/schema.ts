@@ -3,6 +3,7 @@
 // error always names the same field the same way. Defaults live here too:
 // `SettingsSchema.parse({})` is a complete, runnable configuration.
 import { z } from 'zod';
+import { DELIVERY_MODES, migrateMode } from './modes.ts';
 
 /** "30s", "15m", "4h", "5d" → milliseconds. Sendmail's time-unit syntax. */
 export const DURATION_RE = /^(\d+)(s|m|h|d|w)$/;
@@ -83,7 +84,8 @@ export const SettingsSchema = z.strictObject({
   routes: z.array(RouteSchema).default([]),
   smartHost: SmartHostSchema.nullable().default(null),
   delivery: z.strictObject({
-    mode: z.enum(['background', 'queueonly', 'deferred']).default('background'),
+    /** engine/config/modes.ts; an old name (`background`) is read as its new one. */
+    mode: z.preprocess(migrateMode, z.enum(DELIVERY_MODES, { error: 'whenonline, queueonly or deferred' })).default('whenonline'),
     /** node-cron expressions; each runs the default queue group. */
     queueRun: z.union([z.string(), z.array(z.string())]).default('*/30 * * * *'),
     online: z.strictObject({
@@ -93,6 +95,11 @@ export const SettingsSchema = z.strictObject({
       flushOnOnline: z.boolean().default(true),
       /** Longest gap between re-checks while offline; 1s keeps "reachable again → first message sent" under 2 s. */
       recheck: duration.default('1s'),
+      /**
+       * Re-check this often while online, so a next hop that went away is noticed even
+       * when no mail is failing (a failed delivery re-checks at once anyway).
+       */
+      recheckOnline: duration.default('60s'),
     }).prefault({}),
     slowQueue: SlowQueueSchema.prefault({}),
     queueWarn: duration.default('4h'),

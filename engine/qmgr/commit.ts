@@ -19,8 +19,13 @@ import type { AttemptOutcome, QmgrDeps } from './types.ts';
 /** The mailq status line for a message that waits: "Deferred: Connection refused by 127.0.0.1". */
 export function deferredReason(reply: string | undefined): string {
   const r = (reply ?? 'delivery deferred').replace(/\s+/g, ' ').trim();
-  return /^deferred\b/i.test(r) ? r : `Deferred: ${r}`;
+  return /^(deferred|waiting)\b/i.test(r) ? r : `Deferred: ${r}`;
 }
+
+/** What mail for other hosts shows while the online gate is closed (issue 10 §1). */
+export const WAITING_OFFLINE = 'waiting: offline';
+/** What mail for other hosts shows in queueonly / deferred mode until a queue run or Flush. */
+export const WAITING_QUEUE_RUN = 'Deferred: waiting for a queue run';
 
 /** Slow queue rule (issue 3 §5): after N failed attempts or age T, move to 'slow'. */
 export function slowQueueDue(entry: QueueEntry, now: number, d: Settings['delivery']): boolean {
@@ -107,7 +112,9 @@ export function foldOutcomes(before: RecipientState[], outcomes: RecipientOutcom
       let open = false;
       let delivered = false;
       for (const p of o.parts) {
-        if (p.status === 'sent') {
+        if (p.skipped) {
+          open = true; // not tried this time (local-only pass): still to do
+        } else if (p.status === 'sent') {
           done.add(p.key);
           delivered = true;
           sent++;
@@ -141,17 +148,22 @@ export async function commitAttempt(deps: QmgrDeps, store: EntryStore, id: Queue
     const offline = deps.offlineSince?.() ?? null;
     let folded = foldOutcomes(latest.recipients, report.outcomes, true);
     const { recipients, reports: bounced, sent } = folded;
+    const counted = attemptCounts(report);
     const next: QueueEntry = {
       ...latest, recipients, lastAttempt: now,
       // An attempt the engine cut short by stopping is not counted: the mail did nothing wrong.
-      attempts: report.interrupted ? latest.attempts : latest.attempts + 1,
+      // Nor is one whose next hop vanished as we went offline (offline time never counts),
+      // nor a local-only pass in which every local destination was settled.
+      attempts: counted ? latest.attempts + 1 : latest.attempts,
       transcript: report.transcript.length > 0 ? report.transcript : latest.transcript,
     };
     let pending = recipients.filter((r) => r.status === 'pending');
+    if (report.offline) deps.log.info(id, `${report.unreachable?.nexthop ?? 'next hop'} unreachable and we are offline: not counted as an attempt; waiting until online`);
 
     // Past queueReturn: this was the last attempt (Postfix gives one too). Return the rest,
-    // naming the destinations still open when the recipient expanded to several.
-    if (pending.length > 0 && !report.interrupted && isExpired(next, now, d, offline)) {
+    // naming the destinations still open when the recipient expanded to several. Only an
+    // attempt that tried the network can be the last one.
+    if (pending.length > 0 && counted && report.scope === 'all' && isExpired(next, now, d, offline)) {
       for (const r of pending) {
         const index = recipients.indexOf(r);
         const reason = (reply: string | undefined) => (reply ? `${expiredText(d)}; last reply: ${reply}` : expiredText(d));
@@ -216,9 +228,27 @@ export async function commitAttempt(deps: QmgrDeps, store: EntryStore, id: Queue
       next.group = 'slow';
       deps.log.info(id, `moved to queue group slow after ${next.attempts} attempts, age ${Math.round(effectiveAge(next, now) / 60e3)} min`);
     }
-    // An interrupted attempt is due again as soon as the engine is back (start() runs what is due).
+    // An interrupted attempt is due again as soon as the engine is back (start() runs what is due);
+    // one cut short by going offline as soon as we are online; an uncounted local pass keeps its time.
+    if (report.offline) return saveDeferred(deps, store, next, WAITING_OFFLINE, now, now);
+    if (report.scope === 'local' && !counted) {
+      const waiting = deps.online?.() === false ? WAITING_OFFLINE : WAITING_QUEUE_RUN;
+      return saveDeferred(deps, store, next, waiting, now, Math.min(latest.nextAttempt, now));
+    }
     return saveDeferred(deps, store, next, pending[0].lastReply, now, report.interrupted ? now : undefined);
   });
+}
+
+/**
+ * Does this attempt count toward backoff and the slow-queue rule? Not when the
+ * engine cut it short, not when the gate found us offline after it failed to reach
+ * the next hop, and not a local-only pass unless a local destination was deferred
+ * (a full mailbox, a program that said "try later": those back off like any retry).
+ */
+function attemptCounts(report: AttemptReport): boolean {
+  if (report.interrupted || report.offline) return false;
+  if (report.scope === 'all') return true;
+  return report.outcomes.some((o) => o.status === 'deferred' && (o.parts.length === 0 || o.parts.some((p) => !p.skipped && p.status === 'deferred')));
 }
 
 async function saveDeferred(deps: QmgrDeps, store: EntryStore, next: QueueEntry, reply: string | undefined, now: number, due?: number): Promise<AttemptOutcome> {

@@ -23,6 +23,8 @@ export interface DestinationOutcome {
   remoteMta?: string;
   /** Sent to a next hop that offered DSN: NOTIFY went on, a success report is not ours (RFC 3461 §6.2.6.1). */
   dsnPassedOn?: boolean;
+  /** Not tried in this attempt (a local-only pass): stays open, says nothing new about the recipient. */
+  skipped?: boolean;
 }
 
 /** The outcome of one recipient (by its index in entry.recipients). */
@@ -47,6 +49,36 @@ export interface AttemptReport {
   startedAt: number;
   /** The engine stopped mid-attempt: unfinished destinations were not tried (or were cut off). */
   interrupted?: boolean;
+  /** 'local': only mailboxes, files and programs were tried; mail for other hosts was left as it was. */
+  scope: AttemptScope;
+  /**
+   * Some SMTP destination could not reach its next hop at all (connection refused or
+   * timed out, no route, DNS failure: RFC 3463 4.4.x): qmgr asks the online gate.
+   */
+  unreachable?: { nexthop: string; reply: string };
+  /** The gate, asked after `unreachable`, says we are offline: this attempt is not counted. */
+  offline?: boolean;
+}
+
+/**
+ * `all`: every pending destination. `local`: only those that need no network
+ * (local mailboxes, files, programs, discard, error) — what runs while offline or
+ * waiting for a queue run (issue 10 §3: local delivery is never gated).
+ */
+export type AttemptScope = 'all' | 'local';
+
+/** Transports that go over the network; the rest are delivered on this machine. */
+function needsNetwork(d: Destination): boolean {
+  return d.transport === 'smtp';
+}
+
+/**
+ * A deferral that says the next hop was not reached at all: a network or routing
+ * status (RFC 3463 §3.5, 4.4.x) with no remote MTA behind it. A server's own reply
+ * carrying 4.4.x ("451 4.4.1 busy") names its remoteMta: it was reached.
+ */
+export function nextHopUnreachable(r: DeliveryResult): boolean {
+  return r.status === 'deferred' && /^4\.4\.[0-9]+$/.test(r.dsnStatus) && !r.remoteMta;
 }
 
 // A bounded transcript keeps the control file small; the last lines say why.
@@ -96,6 +128,8 @@ const RANK = { deferred: 2, bounced: 1, sent: 0 } as const;
 /** What stops an attempt early; engine stop() fires it after its grace period. */
 export interface AttemptControl {
   signal?: AbortSignal;
+  /** Default 'all'. */
+  scope?: AttemptScope;
 }
 
 /** Every destination deferred: not tried, or cut off, because the engine stops (RFC 3463 4.3.2 system not accepting). */
@@ -198,8 +232,17 @@ export async function attemptDelivery(deps: QmgrDeps, entry: QueueEntry, control
   // 2. One transaction per destination, one after the other: concurrency is
   //    bounded across messages by the caller, so a message never holds several slots.
   const message = outboundOf(entry, deps);
+  const scope = control.scope ?? 'all';
   let interrupted = false;
+  let unreachable: AttemptReport['unreachable'];
   for (const { dests, owners } of groups.values()) {
+    if (scope === 'local' && needsNetwork(dests[0])) {
+      // Not tried: no DNS, no connection, no log line; the recipient keeps what it had.
+      dests.forEach((d, i) => {
+        for (const index of owners[i]) addPart(index, { key: destinationKey(d), address: d.address, status: 'deferred', reply: '', dsnStatus: '4.4.1', skipped: true });
+      });
+      continue;
+    }
     if (control.signal?.aborted) interrupted = true;
     const groupStart = deps.clock.now();
     let report: DeliveryReport;
@@ -222,6 +265,10 @@ export async function attemptDelivery(deps: QmgrDeps, entry: QueueEntry, control
       if (control.signal?.aborted) interrupted = true;
     }
     const matched = matchResults(dests, report.results);
+    if (!interrupted && needsNetwork(dests[0]) && !unreachable) {
+      const gone = matched.find(nextHopUnreachable);
+      if (gone) unreachable = { nexthop: dests[0].smartHost ? `smart host ${dests[0].nexthop}` : dests[0].nexthop, reply: gone.reply };
+    }
     matched.forEach((result, i) => {
       const d = dests[i];
       for (const index of owners[i]) {
@@ -234,12 +281,18 @@ export async function attemptDelivery(deps: QmgrDeps, entry: QueueEntry, control
   }
 
   // 3. One outcome per recipient: its parts, and their worst status for the summary.
+  //    A recipient whose every destination was skipped has no outcome: nothing happened to it.
   const outcomes: RecipientOutcome[] = [...own.values()];
   for (const [index, list] of parts) {
-    const worst = list.reduce((a, b) => (RANK[b.status] > RANK[a.status] ? b : a));
+    const tried = list.filter((p) => !p.skipped);
+    if (tried.length === 0) continue;
+    const worst = tried.reduce((a, b) => (RANK[b.status] > RANK[a.status] ? b : a));
     outcomes.push({ index, status: worst.status, reply: worst.reply, dsnStatus: worst.dsnStatus, remoteMta: worst.remoteMta, parts: list });
   }
-  return { outcomes: outcomes.sort((a, b) => a.index - b.index), transcript, startedAt, ...(interrupted ? { interrupted } : {}) };
+  return {
+    outcomes: outcomes.sort((a, b) => a.index - b.index), transcript, startedAt, scope,
+    ...(interrupted ? { interrupted } : {}), ...(unreachable ? { unreachable } : {}),
+  };
 }
 
 /**

@@ -10,8 +10,8 @@
 import type { ActionResult, FlushOptions, FlushSummary, QueueSelector } from '../contracts.ts';
 import type { QueueEntry, QueueId } from '../contracts.ts';
 import * as actions from './actions.ts';
-import { commitAttempt } from './commit.ts';
-import { attemptDelivery } from './deliver.ts';
+import { commitAttempt, WAITING_OFFLINE, WAITING_QUEUE_RUN } from './commit.ts';
+import { attemptDelivery, type AttemptScope } from './deliver.ts';
 import { isExpired, needsWarning, warnIfDue } from './expiry.ts';
 import { Exclusion } from './exclusion.ts';
 import { Limiter } from './limit.ts';
@@ -48,6 +48,8 @@ interface AttemptOptions {
   ignoreHold?: boolean;
   /** "Send now anyway": try even while the online gate says offline. */
   ignoreOffline?: boolean;
+  /** 'local': deliver only what needs no network (deliver.ts AttemptScope). Default 'all'. */
+  scope?: AttemptScope;
 }
 
 /**
@@ -61,6 +63,8 @@ export function heldByAdmin(e: QueueEntry): boolean {
 export class Qmgr {
   readonly store: EntryStore;
   private readonly inflight = new Map<QueueId, Promise<AttemptOutcome>>();
+  /** Of those, the local-only passes: not shown as being delivered, and a full attempt waits for them. */
+  private readonly localPasses = new Set<QueueId>();
   private readonly limiter: Limiter;
   private readonly cron: CronTicker;
   private heartbeat: NodeJS.Timeout | undefined;
@@ -68,6 +72,8 @@ export class Qmgr {
   private sweeping: Promise<number> | null = null;
   private tickChain: Promise<void> = Promise.resolve();
   private flushes = 0;
+  /** The latest flush's progress: what it took on and how many it has finished. */
+  private progress: { done: number; total: number } | null = null;
   private stopped = false;
   /** Fired by stop() after its grace period: attempts in flight give up (deliver.ts). */
   private halt = new AbortController();
@@ -75,6 +81,12 @@ export class Qmgr {
   private readonly exclusion = new Exclusion();
   /** Entries whose delay warning could not be queued: tried again once due (tick). */
   private readonly warnFailed = new Set<QueueId>();
+  /**
+   * Entries whose local destinations a local-only pass has settled (or found none):
+   * mail that only waits for the network is not resolved again every heartbeat.
+   * In memory only: after a restart each entry gets one local pass again.
+   */
+  private readonly localSettled = new Set<QueueId>();
 
   constructor(private readonly deps: QmgrDeps) {
     this.store = new EntryStore(deps.spool, deps.emit);
@@ -157,33 +169,38 @@ export class Qmgr {
    * active queue) only while an attempt is in flight or when background mode will
    * try it now; mail waiting for a queue run or for the network is `deferred`
    * whatever its control file says (cleanup and requeue write `active`). Mail
-   * never tried has no reason yet; say why it waits: "Deferred: held until online"
-   * while the gate is closed, "waiting for a queue run" in queueonly/deferred mode.
+   * never tried has no reason yet; say why it waits: "waiting: offline" while the
+   * gate is closed (whatever an older attempt said: that is what holds it now),
+   * "waiting for a queue run" in queueonly/deferred mode.
    */
   private view(e: QueueEntry, now = this.deps.clock.now()): QueueEntry {
     const state = this.shownState(e, now);
     const v = state === e.state ? e : { ...e, state };
-    if (v.reason || state !== 'deferred') return v;
-    if (!this.isOnline()) return { ...v, reason: 'Deferred: held until online' };
-    if (this.deps.settings().delivery.mode !== 'background') return { ...v, reason: 'Deferred: waiting for a queue run' };
-    return v;
+    if (state !== 'deferred') return v;
+    if (!this.isOnline()) return v.reason === WAITING_OFFLINE ? v : { ...v, reason: WAITING_OFFLINE };
+    if (v.reason && v.reason !== WAITING_OFFLINE) return v;
+    if (this.deps.settings().delivery.mode !== 'whenonline') return { ...v, reason: WAITING_QUEUE_RUN };
+    const { reason: _stale, ...fresh } = v;
+    return fresh;
   }
 
   private shownState(e: QueueEntry, now: number): QueueEntry['state'] {
     if (e.state === 'hold') return 'hold';
-    if (this.inflight.has(e.id)) return 'active';
+    if (this.inflight.has(e.id) && !this.localPasses.has(e.id)) return 'active';
     if (e.state !== 'active') return e.state;
     return this.dueInBackground(e, now) ? 'active' : 'deferred';
   }
 
-  /** Background mode tries this entry at once (on arrival, release or the next heartbeat). */
+  /** The laptop mode tries this entry at once (on arrival, release or the next heartbeat). */
   private dueInBackground(e: QueueEntry, now: number): boolean {
-    return this.deps.settings().delivery.mode === 'background' && e.group === 'default'
+    return this.deps.settings().delivery.mode === 'whenonline' && e.group === 'default'
       && !heldByAdmin(e) && this.isOnline() && isDue(e, now);
   }
   /** Ids being delivered right now (mailq's `*`). */
-  activeIds(): Set<QueueId> { return new Set(this.inflight.keys()); }
+  activeIds(): Set<QueueId> { return new Set([...this.inflight.keys()].filter((id) => !this.localPasses.has(id))); }
   get flushing(): boolean { return this.flushes > 0; }
+  /** The running flush's N of M (the latest, when several run); null when none runs. */
+  get flushProgress(): { done: number; total: number } | null { return this.flushes > 0 && this.progress ? { ...this.progress } : null; }
   get cronSchedules() { return this.cron.specs; }
 
   /** Entries by state; they add up to total. Being delivered right now: activeIds(). */
@@ -200,16 +217,25 @@ export class Qmgr {
 
   // ---- arrivals and attempts -------------------------------------------------------
 
-  /** A message cleanup just committed. In background mode it is tried at once. */
+  /**
+   * A message cleanup just committed. Online in the laptop mode it is tried at once;
+   * offline, or in queueonly mode, its local destinations are (a local-only pass).
+   */
   add(entry: QueueEntry): void {
-    // queueonly/deferred: no DNS or network work at submission (Sendmail DeliveryMode).
-    // Mail that waits is indexed (and announced by queue:added) as deferred, not as
-    // the `active` cleanup wrote; the control file catches up at its next write.
+    // queueonly/deferred and offline: no DNS or network work at submission (Sendmail
+    // DeliveryMode). Mail that waits is indexed (and announced by queue:added) as
+    // deferred, not as the `active` cleanup wrote; the control file catches up later.
     const mode = this.deps.settings().delivery.mode;
-    const kick = mode === 'background' && !heldByAdmin(entry) && entry.group === 'default' && this.isOnline();
+    const kick = mode === 'whenonline' && !heldByAdmin(entry) && entry.group === 'default' && this.isOnline();
     const indexed = entry.state === 'active' && !kick ? { ...entry, state: 'deferred' as const } : entry;
     if (!this.store.add(indexed)) return;
     if (kick) this.kick(entry.id);
+    else if (this.localPassAllowed(entry)) this.kick(entry.id, { scope: 'local' });
+  }
+
+  /** Local delivery is never gated (issue 10 §3), except by a hold: an admin's or deferred mode's. */
+  private localPassAllowed(e: QueueEntry): boolean {
+    return this.deps.settings().delivery.mode !== 'deferred' && !heldByAdmin(e) && !this.localSettled.has(e.id);
   }
 
   /** Start an attempt without waiting for it; failures go to the maillog, never unhandled. */
@@ -220,14 +246,23 @@ export class Qmgr {
   /** One attempt of one message; concurrent requests for the same id share it. */
   attempt(id: QueueId, opts: AttemptOptions = {}): Promise<AttemptOutcome> {
     const running = this.inflight.get(id);
+    const local = opts.scope === 'local';
+    // A full attempt asked for during a local-only pass (a queue run, coming online)
+    // runs after it rather than being answered by it.
+    if (running && this.localPasses.has(id) && !local) return running.then(() => this.attempt(id, opts));
     if (running) return running;
     const p = this.limiter.run(() => this.attemptNow(id, opts))
       .catch((err: Error) => {
         this.deps.log.info(id, `delivery attempt failed inside the engine, will retry: ${err.message}`);
         return 'skipped' as const;
       })
-      .finally(() => { this.inflight.delete(id); });
+      .finally(() => {
+        this.inflight.delete(id);
+        this.localPasses.delete(id);
+      });
     this.inflight.set(id, p);
+    if (local) this.localPasses.add(id);
+    else this.localPasses.delete(id);
     return p;
   }
 
@@ -235,9 +270,23 @@ export class Qmgr {
     const entry = this.store.get(id);
     if (!entry || this.stopped || !this.exclusion.free(id)) return 'skipped';
     if (heldByAdmin(entry) && !opts.ignoreHold) return 'skipped';
-    if (!opts.ignoreOffline && !this.isOnline()) return 'skipped';
+    const scope = opts.scope ?? 'all';
+    if (scope === 'all' && !opts.ignoreOffline && !this.isOnline()) return 'skipped';
     return this.exclusion.delivery(id, async () => {
-      const report = await attemptDelivery(this.deps, entry, { signal: this.halt.signal });
+      const report = await attemptDelivery(this.deps, entry, { signal: this.halt.signal, scope });
+      if (scope === 'local') {
+        const triedLocally = report.outcomes.length > 0;
+        if (!report.outcomes.some((o) => o.status === 'deferred')) this.localSettled.add(id);
+        // Nothing here for a local mailbox: no write, no event; the entry waits as it was.
+        if (!triedLocally) return 'skipped';
+      } else {
+        this.localSettled.delete(id);
+        if (report.unreachable && !opts.ignoreOffline && this.deps.recheck) {
+          // The next hop vanished under us: ask the gate now rather than at its next timer.
+          const why = `delivery to ${report.unreachable.nexthop} failed: ${report.unreachable.reply}`;
+          if (!(await this.deps.recheck(why, report.startedAt))) report.offline = true;
+        }
+      }
       return commitAttempt(this.deps, this.store, id, report);
     });
   }
@@ -301,21 +350,26 @@ export class Qmgr {
     if (this.stopped) return;
     const now = this.deps.clock.now();
     const groups = this.cron.due(now);
-    if (!this.isOnline()) return; // issue 3: no attempts, no counters touched while offline
-    for (const g of groups) await this.queueRun(g);
+    // Offline (issue 3, issue 10): no network attempt, no counter touched; local
+    // destinations still go (a local-only pass), as they do between queue runs.
+    const online = this.isOnline();
+    if (online) for (const g of groups) await this.queueRun(g);
     const d = this.deps.settings().delivery;
     const offline = this.deps.offlineSince?.() ?? null;
     const jobs: Promise<unknown>[] = [];
     for (const id of this.warnFailed) if (!this.store.has(id)) this.warnFailed.delete(id);
+    for (const id of this.localSettled) if (!this.store.has(id)) this.localSettled.delete(id);
     for (const e of this.store.values()) {
-      if (this.inflight.has(e.id) || heldByAdmin(e)) continue;
+      // A local-only pass in flight does not stop the real attempt: attempt() runs it after.
+      if ((this.inflight.has(e.id) && !this.localPasses.has(e.id)) || heldByAdmin(e)) continue;
       const due = isDue(e, now);
-      const retry = d.mode === 'background' && e.group === 'default' && due;
+      const retry = online && d.mode === 'whenonline' && e.group === 'default' && due;
       // Expired mail gets its last attempt when its backoff has passed too: if that
       // attempt cannot queue the failure report, commit defers it by the backoff,
       // and the remote MX must not be contacted again every heartbeat.
-      if (retry || (due && isExpired(e, now, d, offline))) jobs.push(this.attempt(e.id));
-      else if (needsWarning(e, now, d, offline) && (due || !this.warnFailed.has(e.id))) jobs.push(this.warn(e.id, now));
+      if (retry || (online && due && isExpired(e, now, d, offline))) jobs.push(this.attempt(e.id));
+      else if (online && needsWarning(e, now, d, offline) && (due || !this.warnFailed.has(e.id))) jobs.push(this.warn(e.id, now));
+      else if (due && this.localPassAllowed(e)) jobs.push(this.attempt(e.id, { scope: 'local' }));
     }
     await Promise.all(jobs);
   }
@@ -362,16 +416,20 @@ export class Qmgr {
     // would otherwise save its older copy over the credit. In memory first, so an
     // attempt of the flush below already sees the right age; then durably (if
     // that write fails the credit stays in memory and the next save writes it).
-    const persist = Promise.all(credited.map((id) => this.store.locked(id, async (e) => {
+    await Promise.all(credited.map((id) => this.store.locked(id, async (e) => {
       if (!e) return;
       const credit = now - Math.max(offlineFrom, e.arrivalTime);
-      const next = { ...e, offlineMs: (e.offlineMs ?? 0) + credit };
-      this.store.amend(id, () => next);
-      await this.store.save(next);
-    }))).catch((err: Error) => this.deps.log.info(null, `could not record offline time: ${err.message}`));
-    if (flush) await this.flush({});
-    else await this.runDue();
-    await persist;
+      this.store.amend(id, () => ({ ...e, offlineMs: (e.offlineMs ?? 0) + credit }));
+    })));
+    const sending = flush ? this.flush({}) : this.runDue();
+    // The writes go one at a time beside the flush, not a thousand at once ahead of
+    // its first delivery (they share libuv's four file-system threads); a message the
+    // flush delivers first needs none.
+    for (const id of credited) {
+      await this.store.locked(id, async (e) => { if (e) await this.store.save(e); })
+        .catch((err: Error) => this.deps.log.info(id, `could not record offline time: ${err.message}`));
+    }
+    await sending;
   }
 
   // ---- EngineApi actions ------------------------------------------------------------
@@ -389,6 +447,8 @@ export class Qmgr {
     const summary: FlushSummary = { attempted: 0, sent: 0, deferred: 0, bounced: 0, skipped: 0, durationMs: 0 };
     const total = entries.length;
     let done = 0;
+    const progress = { done: 0, total };
+    this.progress = progress;
     this.flushes++;
     this.deps.emit({ type: 'flush:started', total });
     try {
@@ -401,6 +461,7 @@ export class Qmgr {
         if (outcome === 'skipped') summary.skipped++;
         else { summary.attempted++; summary[outcome]++; }
         done++;
+        progress.done = done;
         this.deps.emit({ type: 'flush:progress', done, total, id: e.id });
       }));
     } finally {
@@ -432,11 +493,15 @@ export class Qmgr {
 
   moveToGroup(sel: QueueSelector, group: string): Promise<ActionResult> { return actions.moveToGroup(this.store, sel, group); }
 
+  /** After release / requeue: what the mode does with a new message, it does with these. */
   private kickIfBackground(ids: QueueId[]): void {
-    if (this.deps.settings().delivery.mode !== 'background' || !this.isOnline()) return;
+    const full = this.deps.settings().delivery.mode === 'whenonline' && this.isOnline();
     for (const id of ids) {
+      this.localSettled.delete(id);
       const e = this.store.get(id);
-      if (e && !heldByAdmin(e) && e.group === 'default') this.kick(id);
+      if (!e || heldByAdmin(e)) continue;
+      if (full && e.group === 'default') this.kick(id);
+      else if (this.localPassAllowed(e)) this.kick(id, { scope: 'local' });
     }
   }
 }

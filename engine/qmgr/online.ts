@@ -1,7 +1,11 @@
-// The online gate (issue 3 §2): does this machine reach its next hop? For a
-// smart host, a TCP connect + EHLO; for direct MX, DNS through the configured
+// The online gate (issue 3 §2, issue 10 §2): does this machine reach its next hop?
+// For a smart host, a TCP connect + EHLO; for direct MX, DNS through the configured
 // resolvers plus a TCP connect; `none` = always online. Re-checked with backoff
-// while offline, at once on network-interface changes and on networkChanged().
+// while offline, every delivery.online.recheckOnline while online, at once on
+// network-interface changes, on networkChanged() and when a delivery could not
+// reach its next hop (recheckAfter). A network that flaps is damped: an online
+// spell shorter than STABLE_MS does not reset the offline backoff, so probes (and
+// the flush each return to online brings) come ever less often, up to recheckOnline.
 // Owns only the online/offline state and when it last changed; what going
 // online means for the queue (credit offline time, flush) is qmgr's, told
 // through onChange. Never delivers mail.
@@ -30,6 +34,11 @@ export interface GateDeps {
 // 1 s), which keeps "reachable again → first message sent" within the 2 s aim of
 // issue 3. While truly offline a probe fails at once (no route), so this costs nothing.
 const FIRST_RECHECK_MS = 250;
+// An online spell shorter than this was a flap, not a return: the offline backoff keeps
+// growing (up to recheckOnline) instead of starting again at FIRST_RECHECK_MS. Long
+// enough to outlast a flush's first round of connections, short enough that a laptop
+// that really came back and lost the network again a minute later starts afresh.
+const STABLE_MS = 30_000;
 // os.networkInterfaces() has no change event; polling it is one cheap syscall.
 const INTERFACE_POLL_MS = 2000;
 
@@ -116,6 +125,13 @@ export async function probe(s: Settings, dns: Dns): Promise<ProbeResult> {
       await ehlo(addrs[0], sh.port, s, bracketed(sh.host) ?? sh.host, timeout);
       return { online: true, reason: `smart host ${where} answered EHLO` };
     } catch (err) {
+      // A server that answers, even "421 try later" forever, is reachable: that is a
+      // delivery problem, retried with backoff and counted toward queueReturn, not
+      // "offline" (which would hold the mail forever without counting its age).
+      const reply = (err as { response?: string })?.response;
+      if (typeof reply === 'string' && /^[2345]\d\d/.test(reply)) {
+        return { online: true, reason: `smart host ${where} is reachable but answered: ${reply.replace(/\s+/g, ' ').trim()}` };
+      }
       return { online: false, reason: `smart host ${where}: ${describeError(err)}` };
     }
   }
@@ -156,6 +172,11 @@ export class OnlineGate {
   private retryDelay = FIRST_RECHECK_MS;
   private interfaces = '';
   private settled = false;
+  /** When the probe in flight started, and when the last finished one did (recheckAfter). */
+  private probeStarted = 0;
+  private lastProbeStarted = -Infinity;
+  /** When we last came online; a short spell before going offline again is a flap. */
+  private onlineAt: number | null = null;
 
   constructor(private readonly deps: GateDeps) {
     const probing = deps.settings().delivery.online.probe !== 'none';
@@ -192,6 +213,19 @@ export class OnlineGate {
   }
 
   /**
+   * A delivery that started at `since` could not reach its next hop. A probe that
+   * started after that (in flight or finished) already answers the question; only
+   * otherwise probe again. So a hundred failures at once cost one probe, and a
+   * failure is never judged by a probe older than itself. Resolves with "online?".
+   */
+  async recheckAfter(why: string, since: number): Promise<boolean> {
+    if (!this.current.online) return false;
+    if (this.probing && this.probeStarted >= since) return (await this.probing).online;
+    if (!this.probing && this.lastProbeStarted >= since) return this.current.online;
+    return (await this.check(why)).online;
+  }
+
+  /**
    * Probe now (concurrent callers share one probe) and return the resulting state.
    * Never rejects: callers fire and forget it. A probe that throws (a failure that
    * is not a DNS answer nor a socket error, i.e. a bug) counts as offline with its
@@ -199,6 +233,7 @@ export class OnlineGate {
    */
   check(why: string): Promise<OnlineState> {
     if (this.probing) return this.probing;
+    this.probeStarted = this.deps.clock.now();
     this.probing = (async () => {
       let result: ProbeResult;
       try {
@@ -208,7 +243,10 @@ export class OnlineGate {
       }
       if (!this.stopped) this.apply(result, why);
       return this.state();
-    })().finally(() => { this.probing = null; });
+    })().finally(() => {
+      this.lastProbeStarted = this.probeStarted;
+      this.probing = null;
+    });
     return this.probing;
   }
 
@@ -217,23 +255,44 @@ export class OnlineGate {
     // The first answer after "checking" is news even when it is "offline" (logs it, starts the spell).
     const changed = r.online !== this.current.online || (!this.settled && !r.online);
     this.settled = true;
+    const o = this.deps.settings().delivery.online;
+    const onlineEvery = durationMs(o.recheckOnline);
+    let flap = '';
+    if (changed && !r.online && this.onlineAt !== null) {
+      const spell = now - this.onlineAt;
+      if (spell < STABLE_MS) {
+        // Damping: keep backing off; the cap rises to recheckOnline while it flaps.
+        flap = `; online for only ${Math.max(1, Math.round(spell / 1000))} s, so the network looks unsteady: next check in ${fmtDelay(this.retryDelay)}`;
+      } else {
+        this.retryDelay = FIRST_RECHECK_MS;
+      }
+    }
     if (changed) {
       const cameFrom = r.online ? (this.offlineFrom ?? now) : null;
       this.current = { online: r.online, since: now, reason: r.reason };
       this.offlineFrom = r.online ? null : now;
-      this.deps.log(`${r.online ? 'online' : 'offline'}: ${r.reason} (${why})`);
+      this.onlineAt = r.online ? now : null;
+      this.deps.log(`${r.online ? 'online' : 'offline'}: ${r.reason} (${why})${flap}`);
       this.deps.onChange(this.state(), cameFrom);
     } else {
       this.current = { ...this.current, reason: r.reason };
     }
     clearTimeout(this.retryTimer);
+    if (!this.timers || this.stopped) return;
     if (r.online) {
-      this.retryDelay = FIRST_RECHECK_MS;
-    } else if (this.timers && !this.stopped) {
+      // While online: a slow re-check, so a hop that went away is seen even when no mail fails.
+      this.retryTimer = setTimeout(() => { void this.check('regular re-check while online'); }, onlineEvery);
+    } else {
       const delay = this.retryDelay;
-      this.retryDelay = Math.min(this.retryDelay * 2, durationMs(this.deps.settings().delivery.online.recheck));
+      // Flapping (flap set, or still backing off from one): allow up to recheckOnline.
+      const cap = flap || this.retryDelay > durationMs(o.recheck) ? Math.max(durationMs(o.recheck), onlineEvery) : durationMs(o.recheck);
+      this.retryDelay = Math.min(this.retryDelay * 2, cap);
       this.retryTimer = setTimeout(() => { void this.check('re-check while offline'); }, delay);
-      this.retryTimer.unref();
     }
+    this.retryTimer.unref();
   }
+}
+
+function fmtDelay(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${Math.round(ms / 1000)} s`;
 }

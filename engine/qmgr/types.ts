@@ -36,6 +36,12 @@ export interface QmgrDeps {
   online?: () => boolean;
   /** Offline milliseconds not yet credited to entries (the current offline spell), for ages. */
   offlineSince?: () => number | null;
+  /**
+   * A delivery started at `since` could not reach its next hop: have the gate check
+   * again (a probe that started after `since` is answer enough) and say whether we
+   * are still online. Absent = always online.
+   */
+  recheck?: (why: string, since: number) => Promise<boolean>;
 }
 
 /** What one attempt did to one message, for flush summaries. */

@@ -44,7 +44,7 @@ export function plainReason(entry: QueueEntry, ctx: ReasonContext): string {
   if (last) return `remote said ${plainReply(last.reply)}`;
   if (entry.reason) return entry.reason;
   if (entry.attempts === 0) {
-    if (ctx.mode === 'deferred') return 'waiting: hold mode';
+    if (ctx.mode === 'deferred') return 'waiting: holding all mail until a queue run or Flush';
     if (ctx.mode === 'queueonly') return 'waiting for the next queue run';
     return 'new: about to be delivered';
   }

@@ -1,17 +1,14 @@
-// Delivery: when mail leaves. Mode (Sendmail's confDELIVERY_MODE), hold until
-// online (the probe), queue-run schedules (sendmail -q1h in cron), the slow-queue
-// rule, and the warn / return times.
+// Delivery: when mail leaves. Mode (Sendmail's confDELIVERY_MODE, named in
+// engine/config/modes.ts words), how we tell we are online (the probe and its
+// re-checks), queue-run schedules (sendmail -q1h in cron), the slow-queue rule,
+// and the warn / return times.
 import { Card, NumberInput, Radio, Select, Stack, Switch, Text, TextInput, Textarea, Title, Group } from '@mantine/core';
-import type { Settings } from '../../engine/api.ts';
+import { DELIVERY_MODES, MODE_WORDS, type Settings } from '../../engine/api.ts';
 import { SaveBar, useSettingsForm } from '../components/settings-form.tsx';
 
 type Delivery = Settings['delivery'];
 
-const MODES = [
-  { value: 'background', label: 'Deliver at once', help: 'Each message is sent as soon as it arrives (Sendmail background mode).' },
-  { value: 'queueonly', label: 'Queue only', help: 'Messages wait for the next scheduled queue run or Flush.' },
-  { value: 'deferred', label: 'Hold until online (hold mode)', help: 'Nothing leaves until the network is up or you press Flush — for laptops.' },
-];
+const MODES = DELIVERY_MODES.map((value) => ({ value, label: MODE_WORDS[value].label, help: MODE_WORDS[value].help }));
 
 function lines(v: string | string[]): string {
   return Array.isArray(v) ? v.join('\n') : v;
@@ -50,8 +47,14 @@ export function DeliveryPage() {
             error={form.error('delivery.online.probe')} />
           <TextInput label="Probe host" description="For the DNS probe" value={d.online.probeHost} disabled={d.online.probe !== 'dns'}
             onChange={(e) => setOnline({ probeHost: e.currentTarget.value })} error={form.error('delivery.online.probeHost')} />
-          <TextInput label="Check every" value={d.online.recheck} onChange={(e) => setOnline({ recheck: e.currentTarget.value })}
+        </Group>
+        <Group grow align="flex-start" mt="sm">
+          <TextInput label="While offline, check at least every" description="Backs off from 250 ms up to this"
+            value={d.online.recheck} onChange={(e) => setOnline({ recheck: e.currentTarget.value })}
             error={form.error('delivery.online.recheck')} />
+          <TextInput label="While online, check every" description="A failed delivery checks at once anyway"
+            value={d.online.recheckOnline} onChange={(e) => setOnline({ recheckOnline: e.currentTarget.value })}
+            error={form.error('delivery.online.recheckOnline')} />
         </Group>
         <Switch mt="sm" label="Flush the queue when coming back online" checked={d.online.flushOnOnline}
           onChange={(e) => setOnline({ flushOnOnline: e.currentTarget.checked })} />

@@ -7,12 +7,8 @@ import { HealthPanel } from '../components/health-panel.tsx';
 import { HistoryChart } from '../components/history-chart.tsx';
 import { formatSpan } from '../lib/format.ts';
 import { useLiveState } from '../state/context.tsx';
+import { modeLabel } from '../../engine/api.ts';
 
-const MODE_WORDS: Record<string, string> = {
-  background: 'deliver at once',
-  queueonly: 'queue only, deliver at queue runs',
-  deferred: 'hold until online / until flushed',
-};
 
 function useNow(everyMs: number): number {
   const [now, setNow] = useState(Date.now());
@@ -46,7 +42,7 @@ export function OverviewPage() {
           <Text size="sm" mt="xs" data-testid="online-reason">{status.online.reason}</Text>
           <Text size="xs" c="dimmed">for {formatSpan(now - status.online.since)}</Text>
           <Text fw={600} mt="md">Delivery mode</Text>
-          <Text size="sm" data-testid="overview-mode">{status.mode}: {MODE_WORDS[status.mode] ?? ''}</Text>
+          <Text size="sm" data-testid="overview-mode">{modeLabel(status.mode)}</Text>
           <Text fw={600} mt="md">Listening on</Text>
           <List size="sm">
             {status.listeners.map((l) => <List.Item key={`${l.name}${l.port}`}>{l.name}: {l.address}:{l.port}</List.Item>)}

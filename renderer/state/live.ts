@@ -86,11 +86,8 @@ export function createLive(client: MailstopClient): Live {
           continue;
         }
         queueEvents++;
-        if (e.type === 'queue:added') size++;
-        if (e.type === 'queue:removed') {
-          size = Math.max(0, size - 1);
-          removed.push(e.id);
-        }
+        // The size itself comes only from the engine's snapshot (queue:counts, status).
+        if (e.type === 'queue:removed') removed.push(e.id);
         // A changed or removed entry is the end of its attempt (results are committed).
         if (e.type === 'queue:changed') (delivering ??= new Set(s.delivering)).delete(e.entry.id);
         if (e.type === 'queue:removed') (delivering ??= new Set(s.delivering)).delete(e.id);
@@ -118,6 +115,12 @@ export function createLive(client: MailstopClient): Live {
           return { ...s, flush: { ...s.flush, running: false, done: s.flush.total, summary: e.summary } };
         case 'online:changed':
           return s.status ? { ...s, status: { ...s.status, online: e.online } } : s;
+        case 'queue:counts':
+          // The engine's one snapshot: header, cards, tray and progress show these numbers.
+          return {
+            ...s, queue: { size: e.counts.total }, queueLoaded: true,
+            status: s.status ? { ...s.status, counts: e.counts, flushing: e.flushing, flush: e.flush } : s.status,
+          };
         case 'settings:changed':
           return { ...s, settings: e.settings, status: s.status ? { ...s.status, mode: e.settings.delivery.mode } : s.status };
         case 'delivery:result':

@@ -23,7 +23,7 @@ let consoleHandle: { url: string; close(): Promise<void> } | null = null;
 let bare: SMTPServer | null = null;
 let bareCount = 0;
 /** Engine event times (performance.now of this process is not comparable; Date.now is). */
-const marks = { firstSent: 0, sent: 0 };
+const marks = { firstSent: 0, sent: 0, firstDeferred: 0, offlineAt: 0 };
 
 /** The same set of modules in the engine host and the "bare idle" host, so RSS compares like with like. */
 async function importAll(): Promise<void> {
@@ -59,6 +59,8 @@ const handlers: Record<string, (...args: any[]) => Promise<unknown>> = {
         if (marks.sent === 0) marks.firstSent = Date.now();
         marks.sent++;
       }
+      if (e.type === 'delivery:result' && e.status === 'deferred' && marks.firstDeferred === 0) marks.firstDeferred = Date.now();
+      if (e.type === 'online:changed' && !e.online.online && marks.offlineAt === 0) marks.offlineAt = Date.now();
     });
     const t0 = performance.now();
     await engine.start();
@@ -70,6 +72,7 @@ const handlers: Record<string, (...args: any[]) => Promise<unknown>> = {
   async status() { return engine!.status(); },
 
   async marks() { return { ...marks }; },
+  async resetMarks() { Object.assign(marks, { firstSent: 0, sent: 0, firstDeferred: 0, offlineAt: 0 }); return null; },
 
   /** Poll the queue count here (cheap) rather than over IPC: resolves when total === want. */
   async waitTotal(want: number, timeoutMs: number) {

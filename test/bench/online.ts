@@ -1,9 +1,12 @@
-// Issue 3 "Measured": hold until online. The engine in `deferred` mode with
-// `delivery.online.probe: 'smarthost'` and a smart host that is down; 1 000 messages
-// queue up; then the smart host (the test sink, on the port the engine was given)
-// comes up. Measured: from the moment it listens to the first message it receives
-// (aim < 2 s with default probe settings) and to all 1 000 (the queue drained).
-// Reference: the same 1 000 drained by a flush with the hop up from the start.
+// Issue 3 and 10 "Measured": send when online, hold when offline. The engine in
+// `whenonline` mode with `delivery.online.probe: 'smarthost'` and a smart host that
+// is down; 1 000 messages queue up; then the smart host (the test sink, on the port
+// the engine was given) comes up. Measured: from the moment it listens to the first
+// message it receives (aim < 2 s with default probe settings) and to all 1 000 (the
+// queue drained). Reference: the same 1 000 held in `deferred` mode with the hop up
+// from the start, drained by a flush.
+// Issue 10 adds the other direction: the next hop dies under a running engine; from
+// the first delivery that fails to the state "offline" (aim < 3 s).
 //
 // Coming back by itself the engine relies on its re-check ladder (1 s, 2 s, 4 s …
 // up to delivery.online.recheck), so the hop goes up after a fixed offline spell
@@ -27,20 +30,23 @@ const OFFLINE_MS = 5000;
 /** Ample for a first probe against a refused port (it fails at once). */
 const GATE_TIMEOUT_MS = 10_000;
 const DRAIN_TIMEOUT_MS = 180_000;
+/** Issue 10's aim: first failed delivery → "offline". */
+const AIM_OFFLINE_MS = 3000;
 
 interface OnlineStatus { online: { online: boolean; since: number; reason: string }; counts: { total: number } }
 
-function settingsFor(port: number) {
+/** `deferred` holds the reference's queue while online; `whenonline` holds it while offline. */
+function settingsFor(port: number, mode: 'whenonline' | 'deferred' = 'whenonline') {
   return benchSettings({
-    delivery: { mode: 'deferred', online: { probe: 'smarthost' } },
+    delivery: { mode, online: { probe: 'smarthost' } },
     smartHost: { host: '[127.0.0.1]', port, tls: 'none' },
   });
 }
 
-async function engineWithQueue(ctx: BenchContext, port: number, n: number, wantOnline: boolean): Promise<{ host: Host; status: OnlineStatus }> {
+async function engineWithQueue(ctx: BenchContext, port: number, n: number, wantOnline: boolean, mode: 'whenonline' | 'deferred' = 'whenonline'): Promise<{ host: Host; status: OnlineStatus }> {
   const home = await ctx.tmpdir('online');
   const host = await startHost(ctx, 'engine');
-  const started = await host.call<StartedEngine>('startEngine', home, settingsFor(port));
+  const started = await host.call<StartedEngine>('startEngine', home, settingsFor(port, mode));
   let status!: OnlineStatus;
   try {
     await waitFor(`the online gate to say ${wantOnline ? 'online' : 'offline'}`, async () => {
@@ -85,7 +91,7 @@ export const online: Measure = async (ctx) => {
   const refSink = await startTimedSink(ctx);
   let ref: { first: number; all: number };
   try {
-    const { host } = await engineWithQueue(ctx, refSink.port, n, true);
+    const { host } = await engineWithQueue(ctx, refSink.port, n, true, 'deferred');
     refSink.reset();
     const t0 = Date.now();
     const flushing = host.call('flush').catch((err: Error) => ctx.log(`flush: ${err.message}`));
@@ -133,5 +139,36 @@ export const online: Measure = async (ctx) => {
     value: fmtMs(signal.first), reference: `${fmtMs(ref.first)} flush`, ratio: fmtTimes(signal.first / ref.first),
     aim: '< 2 s', verdict: verdict(signal.first < AIM_FIRST_MS),
   }));
+  rows.push(await hopDown(ctx));
   return rows;
 };
+
+/**
+ * The next hop dies under a running, online engine (its connections cut, its port
+ * closed); one message is submitted. Measured: from the first delivery that fails
+ * to the gate saying "offline" (the failure makes the gate re-check at once, rather
+ * than at its next delivery.online.recheckOnline timer, 60 s).
+ */
+async function hopDown(ctx: BenchContext): Promise<Row> {
+  const sink = await startTimedSink(ctx);
+  const home = await ctx.tmpdir('online-down');
+  const host = await startHost(ctx, 'engine');
+  const started = await host.call<StartedEngine>('startEngine', home, settingsFor(sink.port));
+  await waitFor('the online gate to say online', async () => (await host.call<OnlineStatus>('status')).online.online, GATE_TIMEOUT_MS, 50);
+  await sink.close();
+  await host.call('resetMarks');
+  await smtpSource({ port: smtpPort(started), messages: 1, keep: true });
+  let m = { firstDeferred: 0, offlineAt: 0 };
+  await waitFor('the gate to say offline', async () => {
+    m = await host.call<typeof m>('marks');
+    return m.offlineAt > 0 && m.firstDeferred > 0;
+  }, GATE_TIMEOUT_MS, 20);
+  const status = await host.call<OnlineStatus & { counts: { total: number } }>('status');
+  await host.call('stopEngine');
+  await host.stop();
+  const ms = Math.max(0, m.offlineAt - m.firstDeferred);
+  ctx.log(`hop down: ${status.online.reason}; ${status.counts.total} held`);
+  return row('online: hop down → first failed delivery → "offline"', {
+    value: fmtMs(ms), reference: 'recheckOnline 60 s', ratio: fmtTimes(ms / 60_000), aim: '< 3 s', verdict: verdict(ms < AIM_OFFLINE_MS),
+  });
+}

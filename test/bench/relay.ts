@@ -1,5 +1,5 @@
 // Issue 2 "Measured" §1: relay rate. 1 KB messages from smtp-source (-s 20 -d)
-// into the engine in `background` mode, relayed through the smart host
+// into the engine in `whenonline` mode, relayed through the smart host
 // [127.0.0.1]:port, where Postfix's smtp-sink exits after the N-th message: the time
 // from the first connection to that exit is "accepted and delivered". Reference: the
 // bare smtp-server ceiling with -d (accept.ts), measured in the same invocation.
@@ -28,7 +28,7 @@ export const relay: Measure = async (ctx) => {
   const home = await ctx.tmpdir('relay');
   const host = await startHost(ctx, 'engine');
   const started = await host.call<StartedEngine>('startEngine', home, benchSettings({
-    delivery: { mode: 'background' },
+    delivery: { mode: 'whenonline' },
     smartHost: { host: '[127.0.0.1]', port: sink.port, tls: 'none' },
   }));
   const port = smtpPort(started);

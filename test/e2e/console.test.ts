@@ -53,7 +53,7 @@ beforeAll(async () => {
       console: { port: false },
       // Nothing may leave for real DNS: an unanswering resolver on loopback.
       dns: { servers: ['127.0.0.1:9'], timeout: '1s' },
-      delivery: { mode: 'background', online: { probe: 'none' } },
+      delivery: { mode: 'whenonline', online: { probe: 'none' } },
     },
   });
   await engine.start();
@@ -122,7 +122,7 @@ async function personAtTheConsole(): Promise<void> {
 
     // Delivery: hold mode. A bad value first, to see the engine's message by its field.
     await openPage('Delivery');
-    await page.getByRole('radio', { name: /Hold until online/ }).check();
+    await page.getByRole('radio', { name: /Hold everything until a queue run or Flush/ }).check();
     await page.getByRole('textbox', { name: 'Warn the sender after' }).fill('soon');
     await page.getByTestId('save-button').click();
     await page.getByText('a duration such as 30s, 15m, 4h or 5d').first().waitFor();

@@ -97,7 +97,7 @@ describe('the desktop app with the real engine', () => {
     const { id } = await call<{ id: string }>('submit', { envelope: { sender: 'me@desk.test', recipients: [{ address: 'you@far.example' }] }, messageBase64: message });
     const sent = fake.windows[0].webContents.sent;
     expect(sent.some((s) => s.channel === 'mailstop:event' && (s.payload as EngineEvent).type === 'queue:added')).toBe(true);
-    await vi.waitFor(() => expect(fake.trays[0].tooltip).toBe('Mailstop — online, 1 message queued'));
+    await vi.waitFor(() => expect(fake.trays[0].tooltip).toMatch(/^Mailstop — online, 1 message queued; /));
     expect((await call<{ id: string }[]>('listQueue')).map((e) => e.id)).toEqual([id]);
   });
 

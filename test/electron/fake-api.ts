@@ -16,7 +16,7 @@ export interface FakeApi extends EngineApi {
 export function fakeStatus(over: Partial<EngineStatus> = {}): EngineStatus {
   return {
     version: '0.1.0', hostname: 'laptop.example', home: '/tmp/h', startedAt: 0, pid: 1, listeners: [],
-    mode: 'background', online: { online: true, since: 0, reason: 'smart host answered EHLO' },
+    mode: 'whenonline', online: { online: true, since: 0, reason: 'smart host answered EHLO' },
     counts: { total: 0, active: 0, deferred: 0, hold: 0, corrupt: 0 }, flushing: false, ...over,
   };
 }

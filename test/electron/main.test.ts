@@ -55,7 +55,7 @@ describe('electron/main.mjs (the entry)', () => {
     const got = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}');
     expect(got).toEqual({
       url: pathToFileURL(path.join(ROOT, 'dist', 'renderer', 'index.html')).href,
-      tooltip: 'Mailstop — online, 0 messages queued',
+      tooltip: 'Mailstop — online, 0 messages queued; send when online',
       quitted: true,
     });
   });

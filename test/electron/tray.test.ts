@@ -39,9 +39,9 @@ describe('tray', () => {
   it('shows online state and the queue count', async () => {
     api.statusValue = { ...api.statusValue, counts: { total: 3, active: 0, deferred: 3, hold: 0, corrupt: 0 } };
     tray.emit('click'); // clicking the icon opens the window
-    api.emit({ type: 'queue:added', entry: {} as never });
+    api.emit({ type: 'queue:counts', counts: api.statusValue.counts, flushing: false, flush: null });
     await settle();
-    expect(tray.tooltip).toBe('Mailstop — online, 3 messages queued');
+    expect(tray.tooltip).toBe('Mailstop — online, 3 messages queued; send when online');
     expect(tray.title).toBe('3');
     expect(labels().slice(0, 2)).toEqual(['Online: smart host answered EHLO', '3 messages queued']);
     expect(opened).toBe(1);
@@ -49,12 +49,15 @@ describe('tray', () => {
     api.statusValue = { ...api.statusValue, online: { online: false, since: 0, reason: 'cannot resolve smtp.provider.example' }, counts: { total: 1, active: 0, deferred: 1, hold: 0, corrupt: 0 } };
     api.emit({ type: 'online:changed', online: api.statusValue.online });
     await settle();
-    expect(tray.tooltip).toBe('Mailstop — offline, 1 message queued');
+    expect(tray.tooltip).toBe('Mailstop — offline, 1 message queued; send when online');
+    expect(labels()).toContain('Mode: Send when online, hold when offline');
     expect(labels()[0]).toBe('Offline: cannot resolve smtp.provider.example');
   });
 
   it('ignores events that cannot change it', async () => {
     api.emit({ type: 'log:line', line: 'x' });
+    // One queue change is not news for the tray: the counts snapshot that follows is.
+    api.emit({ type: 'queue:added', entry: {} as never });
     api.emit({ type: 'delivery:transcript', id: 'A', line: '>>> EHLO' });
     await settle();
     expect(api.calls).toEqual([]);
@@ -86,12 +89,12 @@ describe('tray', () => {
     expect(api.calls.filter((c) => c.method === 'updateSettings').map((c) => c.args)).toEqual([[{ delivery: { mode: 'queueonly' } }]]);
   });
 
-  it('Resume with nothing remembered goes back to background delivery', async () => {
+  it('Resume with nothing remembered goes back to sending when online', async () => {
     api.settings = { ...api.settings, delivery: { ...api.settings.delivery, mode: 'deferred' } };
     await handle.refresh();
     tray.clickItem('resume');
     await settle();
-    expect(api.settings.delivery.mode).toBe('background');
+    expect(api.settings.delivery.mode).toBe('whenonline');
   });
 
   it('Open and Quit reach the app', () => {
@@ -129,11 +132,11 @@ describe('tray icon', () => {
   const size = (png: Buffer) => [png.readUInt32BE(16), png.readUInt32BE(20)];
 
   it.each([
-    ['online', { online: true, mode: 'background', corrupt: 0 }],
-    ['offline', { online: false, mode: 'background', corrupt: 0 }],
+    ['online', { online: true, mode: 'whenonline', corrupt: 0 }],
+    ['offline', { online: false, mode: 'whenonline', corrupt: 0 }],
     ['held', { online: true, mode: 'deferred', corrupt: 0 }],
     ['held', { online: false, mode: 'deferred', corrupt: 0 }],
-    ['error', { online: true, mode: 'background', corrupt: 2 }],
+    ['error', { online: true, mode: 'whenonline', corrupt: 2 }],
   ] as const)('status → %s', (want, s) => {
     const api = createFakeApi();
     const status = { ...api.statusValue, mode: s.mode, online: { ...api.statusValue.online, online: s.online },

@@ -160,7 +160,7 @@ describe('settings secrets (smart-host password kept out of config.json)', () =>
     expect((await e.getSettings()).smartHost?.auth?.pass).toBe('s3cret');
 
     // A later, unrelated change keeps the password out of the file and in force.
-    await e.updateSettings({ delivery: { mode: 'background' } });
+    await e.updateSettings({ delivery: { mode: 'whenonline' } });
     expect(JSON.parse(await fs.readFile(path.join(home, 'config.json'), 'utf8')).smartHost.auth.pass).toBe('');
     await e.submit({ envelope: { sender: 'a@mta.test', recipients: [{ address: 'b@dest.test' }] }, messageBase64: lf('Subject: x\n\nbody\n') });
     await sink.waitForMessages(1);

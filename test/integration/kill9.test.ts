@@ -22,7 +22,7 @@ let world: World;
 let served: Served | undefined;
 
 beforeAll(async () => {
-  world = await startWorld(() => ({ delivery: { mode: 'background' } }));
+  world = await startWorld(() => ({ delivery: { mode: 'whenonline' } }));
   // Deliveries are attempted and deferred during the load (control files rewritten).
   world.sink.setReplies({ data: '451 4.3.0 Try again later' });
 });

@@ -48,7 +48,7 @@ describe('online gate: smart host', () => {
     expect(smart.connections).toHaveLength(0); // ...and nothing connected at all
     for (const e of await h.engine.listQueue()) {
       expect(e.attempts).toBe(0);
-      expect(e.reason).toBe('Deferred: held until online');
+      expect(e.reason).toBe('waiting: offline');
     }
     expect(h.events.some((e) => e.type === 'delivery:attempting')).toBe(false);
 

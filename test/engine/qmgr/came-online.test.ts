@@ -28,8 +28,9 @@ async function setup() {
   await fs.mkdir(spoolDir, { recursive: true });
   let now = Date.UTC(2025, 0, 6, 9, 0, 0);
   const clock = { now: () => now };
-  // queueonly without queue runs: cameOnline's runDue has nothing to deliver.
-  const settings = SettingsSchema.parse({ hostname: 'mta.test', delivery: { mode: 'queueonly', queueRun: [] } });
+  // deferred without queue runs: cameOnline's runDue has nothing to deliver (queueonly
+  // would give the message a local-only pass, which resolves it).
+  const settings = SettingsSchema.parse({ hostname: 'mta.test', delivery: { mode: 'deferred', queueRun: [] } });
   const spool = createSpool(spoolDir);
   const entry = await createCleanup({ spool, settings: () => settings, now: clock.now, onQueued: () => {} }).accept(
     { sender: 'alice@sender.test', recipients: [{ address: 'bob@dest.test' }] },

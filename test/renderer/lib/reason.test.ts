@@ -20,7 +20,7 @@ describe('plainReason', () => {
     { name: 'remote refused for now', e: { recipients: [{ address: 'b@y.example', status: 'pending', lastReply: '452 4.2.2 Mailbox full' }] }, ctx: { online }, want: 'remote said 452 mailbox full' },
     { name: 'multi-line reply', e: { recipients: [{ address: 'b@y.example', status: 'pending', lastReply: '421-4.7.0 Try again later\n421 4.7.0 closing' }] }, ctx: { online }, want: 'remote said 421 try again later, closing' },
     { name: 'engine reason when no reply', e: { reason: 'Deferred: Connection refused by mx.y.example' }, ctx: { online }, want: 'Deferred: Connection refused by mx.y.example' },
-    { name: 'new in hold mode', e: { state: 'active', attempts: 0 }, ctx: { online, mode: 'deferred' }, want: 'waiting: hold mode' },
+    { name: 'new in deferred mode', e: { state: 'active', attempts: 0 }, ctx: { online, mode: 'deferred' }, want: 'waiting: holding all mail until a queue run or Flush' },
     { name: 'new in queue-only mode', e: { state: 'active', attempts: 0 }, ctx: { online, mode: 'queueonly' }, want: 'waiting for the next queue run' },
     { name: 'attempt in flight', e: { state: 'active' }, ctx: { online, delivering: true }, want: 'being delivered now' },
   ];
