@@ -9,6 +9,7 @@ import type { Settings } from '../config/schema.ts';
 import type { ClientInfo, Envelope, QueueEntry } from '../contracts.ts';
 import { SmtpError } from '../contracts.ts';
 import type { Spool } from '../queue/types.ts';
+import { assertRoom } from '../queue/free-space.ts';
 import type { HeaderBlock } from './headers.ts';
 import type { LineEndings } from './lines.ts';
 import { MessageBuilder } from './message.ts';
@@ -111,10 +112,13 @@ export function createCleanup(deps: CleanupDeps): Cleanup {
       let batch: Buffer[] = [];
       let batched = 0;
       let inflight: Promise<void> = Promise.resolve();
-      const flush = () => {
+      const flush = async () => {
         const out = Buffer.concat(batch, batched);
         batch = [];
         batched = 0;
+        // smtp.minFreeBlocks while the message comes in, not only at MAIL: a client
+        // without SIZE= (or one that lied) gets 452 before the disk fills up.
+        await assertRoom(deps.spool, settings.smtp.minFreeBlocks, out.length);
         inflight = writer.write(out);
         return inflight;
       };

@@ -25,6 +25,7 @@ import { authHandler } from './auth.ts';
 import { connectionOf, installHooks, installUpgradeHook } from './connection-hooks.ts';
 import { clientInfo, envelopeOf, greetingError, policySession, verdictError, type ListenerName, type SessionState } from './session.ts';
 import { createTlsRuntime } from './tls-runtime.ts';
+import { assertRoom } from '../queue/free-space.ts';
 
 export type { ListenerName } from './session.ts';
 
@@ -172,7 +173,7 @@ export function createSmtpd(deps: SmtpdDeps): Smtpd {
       onMailFrom(address, session, callback) {
         const state = stateOf(session);
         state.discardTransaction = false;
-        mailFrom(address.address, session, state).then(() => callback(), (err: unknown) => callback(replyFor('check_mail', address.address, session, err)));
+        mailFrom(address.address, declaredSize(address.args), session, state).then(() => callback(), (err: unknown) => callback(replyFor('check_mail', address.address, session, err)));
       },
 
       onRcptTo(address, session, callback) {
@@ -233,12 +234,11 @@ export function createSmtpd(deps: SmtpdDeps): Smtpd {
     await new Promise((resolve) => setTimeout(resolve, BAD_RCPT_PAUSE_MS));
   }
 
-  async function mailFrom(sender: string, session: SMTPServerSession, state: SessionState): Promise<void> {
+  async function mailFrom(sender: string, declaredSize: number, session: SMTPServerSession, state: SessionState): Promise<void> {
     const settings = deps.settings();
-    // Sendmail's MinFreeBlocks: refuse before the client sends anything big.
-    if ((await deps.spool.freeBlocks()) < settings.smtp.minFreeBlocks) {
-      throw new SmtpError(452, '4.3.1', 'Insufficient system storage; please try again later');
-    }
+    // Sendmail's MinFreeBlocks: refuse before the client sends anything big; a
+    // client that announced SIZE= (RFC 1870 §6) is refused if that would not fit.
+    await assertRoom(deps.spool, settings.smtp.minFreeBlocks, declaredSize);
     const ps = policySession(session, state);
     // HELO checks run here, not at HELO (smtp-server has no HELO hook): this is
     // Postfix's smtpd_delay_reject, which also gives the client a clear reply to a command.
@@ -343,6 +343,12 @@ export function createSmtpd(deps: SmtpdDeps): Smtpd {
       await Promise.all(all.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
     },
   };
+}
+
+/** RFC 1870 SIZE= of MAIL FROM, in octets; 0 when absent or not a number. */
+function declaredSize(args: unknown): number {
+  const raw = args && typeof args === 'object' ? (args as Record<string, unknown>).SIZE : undefined;
+  return typeof raw === 'string' && /^\d{1,15}$/.test(raw) ? Number(raw) : 0;
 }
 
 function throwIfRefused(verdict: Parameters<typeof verdictError>[0]): void {
