@@ -4,6 +4,7 @@
 // into a SpoolWriter and commits the entry. Resolves only after the spool commit
 // is on disk — that is what stands behind a `250`. On any refusal nothing is
 // committed (writer.abort()). Never buffers a whole message, never delivers.
+import { isAscii } from 'node:buffer';
 import type { Readable } from 'node:stream';
 import type { Settings } from '../config/schema.ts';
 import type { ClientInfo, Envelope, QueueEntry } from '../contracts.ts';
@@ -123,14 +124,17 @@ export function createCleanup(deps: CleanupDeps): Cleanup {
         return inflight;
       };
       let entry: QueueEntry;
+      let eightBit = false;
       try {
         await pump(source, async (chunk) => {
           const out = builder.push(chunk);
+          eightBit ||= !isAscii(out);
           batch.push(out);
           batched += out.length;
           if (batched >= WRITE_BATCH) await flush();
         });
         const tail = builder.end();
+        eightBit ||= !isAscii(tail);
         batch.push(tail);
         batched += tail.length;
         if (batched) await flush();
@@ -144,7 +148,9 @@ export function createCleanup(deps: CleanupDeps): Cleanup {
           nextAttempt: 0,
           ret: envelope.ret,
           envid: envelope.envid,
-          body: envelope.body,
+          // What the octets are, not only what the client said (many send 8-bit
+          // without BODY=8BITMIME): delivery declares it or converts it (RFC 6152).
+          body: eightBit ? '8BITMIME' : envelope.body,
           smtputf8: envelope.smtputf8,
           client,
           messageId,
