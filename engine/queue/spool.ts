@@ -190,6 +190,10 @@ export function createSpool(dir: string): Spool {
       }
       await Promise.allSettled([unlinkQuietly(path('df', id)), unlinkQuietly(path('tf', id)), unlinkQuietly(path('qf', id))]);
       writing.delete(id);
+      // What it wrote was charged to the free-space answer and is gone again: ask the
+      // file system afresh (rare; removals of delivered mail only make the answer
+      // conservative for a second, so they do not pay a statfs each).
+      free = null;
     }
 
     /** Version 2: record and message in tfID, one fdatasync, renamed to qfID. */

@@ -147,6 +147,16 @@ describe.skipIf(skipReason !== null)('disk full on a tmpfs (root only)', () => {
     expect(big[2]).toMatch(/^452 4\.3\.1 /);
     expect(big[4]).toMatch(/^250 /);
 
+    // --- no SIZE=, but more than the room above the margin: 452 at the end of DATA ---
+    const room = (await freeKib()) - MARGIN_KIB;
+    const huge = message('huge', room + 256);
+    const data = await dialogue(port, ['EHLO client.test', 'MAIL FROM:<load@sender.test>', 'RCPT TO:<rcpt@dest.test>', 'DATA',
+      `${huge.text.replace(/\r\n$/, '')}\r\n.`]);
+    expect(data.slice(2, 5).map((r) => r.slice(0, 3))).toEqual(['250', '250', '354']);
+    expect(data[5]).toMatch(/^452 4\.3\.1 /);
+    expect((await filesUnder(path.join(home, 'spool'))).filter((f) => /^(qf|df|tf)/.test(f)), 'nothing of it kept').toEqual([]);
+    expect(await freeKib()).toBeGreaterThan(MARGIN_KIB - 64);
+
     // --- fill with mail until the engine refuses -----------------------------------
     const acked = new Map<string, string>(); // tag → body hash
     let refusal = '';
