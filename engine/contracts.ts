@@ -255,7 +255,8 @@ export interface FlushOptions extends QueueSelector {
   force?: boolean;
 }
 
-export interface FlushSummary { attempted: number; sent: number; deferred: number; bounced: number; skipped: number; durationMs: number }
+/** failed: attempted, but the engine could not record the outcome (e.g. a full disk); they stay queued with the error as reason. */
+export interface FlushSummary { attempted: number; sent: number; deferred: number; bounced: number; skipped: number; failed?: number; durationMs: number }
 
 export interface ActionResult { changed: QueueId[]; missing: QueueId[] }
 

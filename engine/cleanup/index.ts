@@ -4,11 +4,13 @@
 // into a SpoolWriter and commits the entry. Resolves only after the spool commit
 // is on disk — that is what stands behind a `250`. On any refusal nothing is
 // committed (writer.abort()). Never buffers a whole message, never delivers.
+import { isAscii } from 'node:buffer';
 import type { Readable } from 'node:stream';
 import type { Settings } from '../config/schema.ts';
 import type { ClientInfo, Envelope, QueueEntry } from '../contracts.ts';
 import { SmtpError } from '../contracts.ts';
 import type { Spool } from '../queue/types.ts';
+import { assertRoom } from '../queue/free-space.ts';
 import type { HeaderBlock } from './headers.ts';
 import type { LineEndings } from './lines.ts';
 import { MessageBuilder } from './message.ts';
@@ -111,22 +113,28 @@ export function createCleanup(deps: CleanupDeps): Cleanup {
       let batch: Buffer[] = [];
       let batched = 0;
       let inflight: Promise<void> = Promise.resolve();
-      const flush = () => {
+      const flush = async () => {
         const out = Buffer.concat(batch, batched);
         batch = [];
         batched = 0;
+        // smtp.minFreeBlocks while the message comes in, not only at MAIL: a client
+        // without SIZE= (or one that lied) gets 452 before the disk fills up.
+        await assertRoom(deps.spool, settings.smtp.minFreeBlocks, out.length);
         inflight = writer.write(out);
         return inflight;
       };
       let entry: QueueEntry;
+      let eightBit = false;
       try {
         await pump(source, async (chunk) => {
           const out = builder.push(chunk);
+          eightBit ||= !isAscii(out);
           batch.push(out);
           batched += out.length;
           if (batched >= WRITE_BATCH) await flush();
         });
         const tail = builder.end();
+        eightBit ||= !isAscii(tail);
         batch.push(tail);
         batched += tail.length;
         if (batched) await flush();
@@ -140,7 +148,9 @@ export function createCleanup(deps: CleanupDeps): Cleanup {
           nextAttempt: 0,
           ret: envelope.ret,
           envid: envelope.envid,
-          body: envelope.body,
+          // What the octets are, not only what the client said (many send 8-bit
+          // without BODY=8BITMIME): delivery declares it or converts it (RFC 6152).
+          body: eightBit ? '8BITMIME' : envelope.body,
           smtputf8: envelope.smtputf8,
           client,
           messageId,

@@ -11,7 +11,7 @@ import { createSpool } from '../queue/spool.ts';
 import { bool, str, strs } from './args.ts';
 import { prepare, withEngine, type Command, type Ctx } from './context.ts';
 import { findEngine, isPermissionDenied, notRunningMessage, NotOwnerError } from './engine-link.ts';
-import { EX_NOINPUT, EX_NOPERM, EX_OK, EX_UNAVAILABLE, UsageError } from './exit-codes.ts';
+import { EX_NOINPUT, EX_NOPERM, EX_OK, EX_TEMPFAIL, EX_UNAVAILABLE, UsageError } from './exit-codes.ts';
 import { err, out, type CliIo } from './io.ts';
 import { spoolDir } from './paths.ts';
 import { refuseQueueCommand } from './restrict.ts';
@@ -121,9 +121,11 @@ export async function runFlush(api: EngineApi & { subscribeReady?(l: (e: EngineE
     }
     if (summary || verbose) {
       out(io, `flush: ${s.attempted} attempted, ${s.sent} sent, ${s.deferred} deferred, ${s.bounced} bounced, ` +
-        `${s.skipped} skipped (${(s.durationMs / 1000).toFixed(1)}s)`);
+        `${s.skipped} skipped${s.failed ? `, ${s.failed} failed (queue file not updated; see mailq)` : ''} (${(s.durationMs / 1000).toFixed(1)}s)`);
     }
-    return EX_OK;
+    // Sendmail's -q exits 0 whatever the mail did; an engine that could not record
+    // what it did is a temporary failure of ours (EX_TEMPFAIL), so scripts notice.
+    return s.failed ? EX_TEMPFAIL : EX_OK;
   } finally {
     stop?.();
   }

@@ -133,6 +133,12 @@ export const SettingsSchema = z.strictObject({
     maxRcptsPerMessage: z.number().int().min(1).default(100),
     badRcptThrottle: z.number().int().min(0).default(4),
     maxDaemonChildren: z.number().int().min(1).default(20),
+    /** Concurrent sessions on submission and smtps together: a pool of their own (anvil.ts). */
+    maxSubmissionChildren: z.number().int().min(1).default(20),
+    /** Concurrent sessions per client address (Sendmail ClientConnLimit); 0 = no limit. */
+    clientConnLimit: z.number().int().min(0).default(10),
+    /** New connections per client address per minute (ConnectionRateThrottle, Postfix anvil); 0 = no limit. */
+    clientConnRate: z.number().int().min(0).default(100),
     maxHeadersLength: z.number().int().min(1024).default(32000),
     /** Free 1 KiB blocks the spool's filesystem must keep; below this, 452 4.3.1. */
     minFreeBlocks: z.number().int().min(0).default(100),

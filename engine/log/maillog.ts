@@ -3,7 +3,7 @@
 // live event stream. Owns wording and ordering of log lines; never decides anything
 // about mail. Not on the durability path: lines are buffered and appended in order,
 // and a failing disk costs log lines, never a message.
-import { appendFile, mkdir } from 'node:fs/promises';
+import { mkdir, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { DeliveryResult, QueueEntry, QueueId } from '../contracts.ts';
 import { formatDelay, logSafe, replyText, syslogPrefix } from './format.ts';
@@ -67,6 +67,32 @@ function statField(r: DeliveryResult): string {
   }
 }
 
+/**
+ * Append `buf` (whole lines) with one write, or not at all: a write the full disk
+ * cut short is truncated back off, so the file never holds half a line (a later
+ * line would be glued to it). The log has one writer, this process, so the size
+ * before the write is the place to cut.
+ */
+async function appendWhole(file: string, buf: Buffer): Promise<void> {
+  const fh = await open(file, 'a');
+  try {
+    const before = (await fh.stat()).size;
+    let written = 0;
+    try {
+      written = (await fh.write(buf, 0, buf.length)).bytesWritten;
+    } catch (err) {
+      await fh.truncate(before).catch(() => undefined);
+      throw err;
+    }
+    if (written < buf.length) {
+      await fh.truncate(before).catch(() => undefined);
+      throw Object.assign(new Error(`short write to ${file}: no space left on device`), { code: 'ENOSPC' });
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
 export function createMailLog(opts: MailLogOptions): MailLog {
   const now = opts.now ?? Date.now;
   const pid = opts.pid ?? process.pid;
@@ -80,20 +106,33 @@ export function createMailLog(opts: MailLogOptions): MailLog {
     process.stderr.write(`mailstop: cannot write ${opts.file}: ${err.message}\n`);
   });
 
+  /** Lines dropped whole because the disk was full; told in one line once space returns. */
+  let dropped = 0;
+
   // One writer at a time; lines that arrive meanwhile go out together in the next
   // append. Appending by path (not a held descriptor) follows a rotated file.
   async function drain(): Promise<void> {
     while (buffered.length > 0) {
-      const batch = buffered.join('');
+      const lines = buffered;
       buffered = [];
+      const notice = dropped > 0;
+      if (notice) {
+        lines.unshift(`${syslogPrefix(new Date(now()), opts.hostname, pid)} ${dropped} log line(s) dropped: no space left on device\n`);
+      }
+      const batch = Buffer.from(lines.join(''));
       try {
-        await appendFile(opts.file, batch).catch(async (err: NodeJS.ErrnoException) => {
+        await appendWhole(opts.file, batch).catch(async (err: NodeJS.ErrnoException) => {
           // First line ever, or someone removed log/: create the directory once and retry.
           if (err.code !== 'ENOENT') throw err;
           await mkdir(dirname(opts.file), { recursive: true });
-          await appendFile(opts.file, batch);
+          await appendWhole(opts.file, batch);
         });
+        dropped = 0;
+        lastError = '';
       } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        // The notice line itself is not counted as a dropped line.
+        if (code === 'ENOSPC' || code === 'EDQUOT') dropped += lines.length - (notice ? 1 : 0);
         reportError(err as Error);
       }
     }

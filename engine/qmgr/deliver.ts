@@ -81,6 +81,9 @@ export function nextHopUnreachable(r: DeliveryResult): boolean {
   return r.status === 'deferred' && /^4\.4\.[0-9]+$/.test(r.dsnStatus) && !r.remoteMta;
 }
 
+/** The transport's transcript note of a new TLS session (transports/smtp-session.ts), copied to the maillog. */
+const TLS_NOTE = '*** STARTTLS=client, ';
+
 // A bounded transcript keeps the control file small; the last lines say why.
 const MAX_TRANSCRIPT_LINES = 200;
 
@@ -251,6 +254,8 @@ export async function attemptDelivery(deps: QmgrDeps, entry: QueueEntry, control
     } else {
       deps.emit({ type: 'delivery:attempting', id: entry.id, recipients: dests.map((d) => d.address), nexthop: dests[0].nexthop });
       const onTranscript = (line: string) => {
+        // Sendmail logs every outbound TLS handshake; the transport notes it once per session.
+        if (line.startsWith(TLS_NOTE)) deps.log.info(entry.id, line.slice(4));
         transcript.push(line);
         if (transcript.length > MAX_TRANSCRIPT_LINES) transcript.shift();
         deps.emit({ type: 'delivery:transcript', id: entry.id, line });

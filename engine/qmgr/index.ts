@@ -254,7 +254,8 @@ export class Qmgr {
     const p = this.limiter.run(() => this.attemptNow(id, opts))
       .catch((err: Error) => {
         this.deps.log.info(id, `delivery attempt failed inside the engine, will retry: ${err.message}`);
-        return 'skipped' as const;
+        // Counted as tried (a flush must not call it "skipped"): deliveries may well have happened.
+        return 'failed' as const;
       })
       .finally(() => {
         this.inflight.delete(id);
@@ -444,7 +445,7 @@ export class Qmgr {
     const { force, ...sel } = opts;
     const named = new Set(opts.ids ?? []);
     const entries = select(this.views(), sel); // a state selector means the state mailq shows
-    const summary: FlushSummary = { attempted: 0, sent: 0, deferred: 0, bounced: 0, skipped: 0, durationMs: 0 };
+    const summary: FlushSummary = { attempted: 0, sent: 0, deferred: 0, bounced: 0, skipped: 0, failed: 0, durationMs: 0 };
     const total = entries.length;
     let done = 0;
     const progress = { done: 0, total };
@@ -459,6 +460,7 @@ export class Qmgr {
           outcome = await this.attempt(e.id, { ignoreHold: named.has(e.id), ignoreOffline: !!force });
         }
         if (outcome === 'skipped') summary.skipped++;
+        else if (outcome === 'failed') { summary.attempted++; summary.failed = (summary.failed ?? 0) + 1; }
         else { summary.attempted++; summary[outcome]++; }
         done++;
         progress.done = done;
@@ -469,7 +471,8 @@ export class Qmgr {
     }
     summary.durationMs = this.deps.clock.now() - started;
     this.deps.emit({ type: 'flush:done', summary });
-    this.deps.log.info(null, `flush: ${summary.attempted} attempted, ${summary.sent} sent, ${summary.deferred} deferred, ${summary.bounced} bounced, ${summary.skipped} skipped`);
+    const failed = summary.failed ? `, ${summary.failed} failed (queue file not updated)` : '';
+    this.deps.log.info(null, `flush: ${summary.attempted} attempted, ${summary.sent} sent, ${summary.deferred} deferred, ${summary.bounced} bounced, ${summary.skipped} skipped${failed}`);
     return summary;
   }
 

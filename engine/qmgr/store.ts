@@ -64,7 +64,12 @@ export class EntryStore {
       // Keep what happened in memory (e.g. "sent to bob", "next attempt in 10 min") so
       // the scheduler does not redo a finished delivery every second while the disk is
       // failing; the file catches up at the next successful write (at-least-once).
-      if (this.index.has(next.id)) this.index.set(next.id, next);
+      // The reason says so: mailq and the UI show the error instead of a stale state.
+      if (this.index.has(next.id)) {
+        const shown = { ...next, reason: `queue file not updated: ${(err as Error).message}; ${next.reason ?? 'will retry'}` };
+        this.index.set(next.id, shown);
+        this.emit({ type: 'queue:changed', entry: shown });
+      }
       throw err;
     }
     if (!this.index.has(next.id)) return next; // removed meanwhile by a crash-recovery path: do not resurrect

@@ -45,4 +45,5 @@ export interface QmgrDeps {
 }
 
 /** What one attempt did to one message, for flush summaries. */
-export type AttemptOutcome = 'sent' | 'deferred' | 'bounced' | 'skipped';
+/** 'failed': tried, but the engine could not finish the attempt (e.g. the queue file could not be rewritten). */
+export type AttemptOutcome = 'sent' | 'deferred' | 'bounced' | 'skipped' | 'failed';

@@ -7,11 +7,11 @@
 //
 // Layout: the entry's files under their own names (qfID, dfID, tfID) plus
 // `ID.reason`, a JSON object { id, reason, movedAt, files }.
-import { readdir, readFile, rename, stat, lstat, writeFile, mkdir } from 'node:fs/promises';
+import { readdir, readFile, rename, stat, lstat, unlink, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CorruptEntry } from '../contracts.ts';
 import type { QueueId } from '../contracts.ts';
-import { DIR_MODE, FILE_MODE, isMissing, mapLimit, SCAN_CONCURRENCY } from './fs-util.ts';
+import { DIR_MODE, errCode, FILE_MODE, isMissing, mapLimit, NO_SPACE, SCAN_CONCURRENCY } from './fs-util.ts';
 
 const PREFIXES = ['qf', 'df', 'tf'] as const;
 const REASON_SUFFIX = '.reason';
@@ -70,7 +70,14 @@ export function createCorruptArea(spoolDir: string): CorruptArea {
     }
     const record: ReasonFile = { id, reason, movedAt: now, files };
     const reasonName = await freeName(dir, id + REASON_SUFFIX);
-    await writeFile(join(dir, reasonName), JSON.stringify(record, null, 2) + '\n', { mode: FILE_MODE });
+    try {
+      await writeFile(join(dir, reasonName), JSON.stringify(record, null, 2) + '\n', { mode: FILE_MODE });
+    } catch (err) {
+      // A full disk must not stop recovery (the engine has to start to free it):
+      // the files are aside already and list() shows them without a recorded reason.
+      if (!NO_SPACE.has(errCode(err) ?? '')) throw err;
+      await unlink(join(dir, reasonName)).catch(() => undefined);
+    }
     return { name: id, size, movedAt: now, reason };
   }
 

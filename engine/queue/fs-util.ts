@@ -40,6 +40,9 @@ export function errCode(err: unknown): string | undefined {
   return typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : undefined;
 }
 
+/** Errors of a full file system or quota: the write did not happen (or only in part). */
+export const NO_SPACE: ReadonlySet<string> = new Set(['ENOSPC', 'EDQUOT']);
+
 /** ENOENT is "already gone" for removals and "skip it" for scans; everything else is rethrown. */
 export function isMissing(err: unknown): boolean {
   return errCode(err) === 'ENOENT';

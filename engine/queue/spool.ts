@@ -63,6 +63,12 @@ export function createSpool(dir: string): Spool {
   let ready: Promise<void> | null = null;
   /** The last free-space answer (freeBlocks). */
   let free: { at: number; blocks: Promise<number> } | null = null;
+  /**
+   * Bytes this process wrote to the spool since that answer: subtracted from it, so
+   * a burst of writes inside FREE_SPACE_TTL_MS cannot run past the margin unseen.
+   */
+  let writtenSince = 0;
+  const charge = (n: number) => { writtenSince += n; };
 
   const path = (prefix: 'df' | 'qf' | 'tf', id: QueueId) => join(dir, prefix + id);
 
@@ -99,9 +105,24 @@ export function createSpool(dir: string): Spool {
     if (!isQueueId(id)) throw new TypeError(`not a queue id: ${JSON.stringify(id)}`);
   }
 
+  /**
+   * Write `bufs` to tfID durably. On failure (a full disk: ENOSPC part-way) the
+   * temporary is removed at once, so no empty or torn tf outlives its writer and
+   * the qf beside it — the entry as it was — stays the truth.
+   */
+  async function writeTemp(id: QueueId, bufs: Buffer[]): Promise<void> {
+    try {
+      charge(bufs.reduce((n, b) => n + b.length, 0));
+      await writeFileSynced(path('tf', id), bufs);
+    } catch (err) {
+      await unlinkQuietly(path('tf', id)).catch(() => undefined);
+      throw err;
+    }
+  }
+
   /** Write a control record durably: tf, fdatasync, rename to qf, directory fsync. */
   async function writeControl(entry: QueueEntry): Promise<void> {
-    await writeSynced(path('tf', entry.id), encodeControl(entry));
+    await writeTemp(entry.id, [Buffer.from(encodeControl(entry))]);
     await rename(path('tf', entry.id), path('qf', entry.id));
     await dirSync();
   }
@@ -147,11 +168,13 @@ export function createSpool(dir: string): Spool {
 
     async function writeAll(chunk: Buffer): Promise<void> {
       if (fh) {
+        charge(chunk.length);
         await writevAll(fh, [chunk]);
       } else if (bytes + chunk.length <= INLINE_MAX) {
         // A copy: the caller may reuse its buffer once write() resolved.
         held.push(Buffer.from(chunk));
       } else {
+        charge(bytes + chunk.length);
         fh = await appendTo(path('df', id), [...held, chunk]);
         held = [];
       }
@@ -167,6 +190,10 @@ export function createSpool(dir: string): Spool {
       }
       await Promise.allSettled([unlinkQuietly(path('df', id)), unlinkQuietly(path('tf', id)), unlinkQuietly(path('qf', id))]);
       writing.delete(id);
+      // What it wrote was charged to the free-space answer and is gone again: ask the
+      // file system afresh (rare; removals of delivered mail only make the answer
+      // conservative for a second, so they do not pay a statfs each).
+      free = null;
     }
 
     /** Version 2: record and message in tfID, one fdatasync, renamed to qfID. */
@@ -178,9 +205,11 @@ export function createSpool(dir: string): Spool {
      * hold those threads for milliseconds. Only the fdatasync goes to the pool.
      */
     async function commitInline(entry: QueueEntry): Promise<void> {
+      const head = Buffer.from(encodeInlineHead(entry));
+      charge(head.length + bytes);
       const fd = openSync(path('tf', id), 'wx', FILE_MODE);
       try {
-        writevAllSync(fd, [Buffer.from(encodeInlineHead(entry)), ...held]);
+        writevAllSync(fd, [head, ...held]);
         held = [];
         await new Promise<void>((resolve, reject) => fdatasync(fd, (err) => (err ? reject(err) : resolve())));
       } finally {
@@ -193,7 +222,9 @@ export function createSpool(dir: string): Spool {
     async function commitSplit(entry: QueueEntry, df: FileHandle): Promise<void> {
       // Only the rename must wait for both (a qf must never point at data that is not on disk).
       // allSettled: on failure neither sync may still be running when discard() closes the file.
-      const synced = await Promise.allSettled([df.datasync(), writeSynced(path('tf', id), encodeControl(entry))]);
+      const record = encodeControl(entry);
+      charge(record.length);
+      const synced = await Promise.allSettled([df.datasync(), writeSynced(path('tf', id), record)]);
       for (const r of synced) if (r.status === 'rejected') throw r.reason;
       await df.close();
     }
@@ -328,7 +359,7 @@ export function createSpool(dir: string): Spool {
         const head = decodeControl(current.toString('utf8', 0, nl < 0 ? current.length : nl), entry.id);
         if (head.ok && head.inline) {
           // Version 2: the message moves along into the new file (at most INLINE_MAX octets).
-          await writeFileSynced(path('tf', entry.id), [Buffer.from(encodeInlineHead(entry)), current.subarray(nl + 1)]);
+          await writeTemp(entry.id, [Buffer.from(encodeInlineHead(entry)), current.subarray(nl + 1)]);
           await rename(path('tf', entry.id), path('qf', entry.id));
           await dirSync();
         } else {
@@ -383,11 +414,14 @@ export function createSpool(dir: string): Spool {
       // thread-pool round trip queued behind fdatasyncs. Concurrent and quick
       // successive callers share one answer for FREE_SPACE_TTL_MS.
       const t = Date.now();
-      if (free && t - free.at < FREE_SPACE_TTL_MS) return free.blocks;
+      const since = () => Math.ceil(writtenSince / 1024);
+      if (free && t - free.at < FREE_SPACE_TTL_MS) return free.blocks.then((b) => Math.max(0, b - since()));
+      writtenSince = 0;
       const blocks = (async () => {
         await ensureDir();
         const fs = await statfs(dir);
-        // bavail: blocks available to an unprivileged process, which is what we are.
+        // bavail: blocks available to an unprivileged process (root may dig into the
+        // reserve, but the margin is about leaving room for everyone else too).
         return Math.floor((fs.bavail * fs.bsize) / 1024);
       })();
       free = { at: t, blocks };

@@ -82,6 +82,8 @@ export interface HookOptions {
   etrnOffered: boolean;
   /** The ETRN reply for this argument (policy, noetrn and the queue run decided by the caller). */
   onEtrn: (arg: string) => Promise<{ code: number; text: string }>;
+  /** Told of every complete command line (anvil.ts: the session is not idle). */
+  onCommand?: () => void;
 }
 
 /** The connection object of a session (smtp-server hands onConnect only the session). */
@@ -181,6 +183,7 @@ export function installHooks(conn: ConnectionInternals, opts: HookOptions): void
 
   const onCommand = conn._onCommand.bind(conn);
   conn._onCommand = (command, callback) => {
+    opts.onCommand?.();
     const name = (command || '').toString().split(' ')[0].toUpperCase();
     if (name === 'HELO' || name === 'EHLO') opts.heloImplied(false);
     else if (name === 'MAIL' && !conn.hostNameAppearsAs) {

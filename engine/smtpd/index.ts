@@ -25,6 +25,8 @@ import { authHandler } from './auth.ts';
 import { connectionOf, installHooks, installUpgradeHook } from './connection-hooks.ts';
 import { clientInfo, envelopeOf, greetingError, policySession, verdictError, type ListenerName, type SessionState } from './session.ts';
 import { createTlsRuntime } from './tls-runtime.ts';
+import { Anvil, refusalText } from './anvil.ts';
+import { assertRoom } from '../queue/free-space.ts';
 
 export type { ListenerName } from './session.ts';
 
@@ -78,14 +80,27 @@ const BAD_RCPT_PAUSE_MS = 1_000;
 /** Listeners where clients log in (RFC 6409 submission, RFC 8314 implicit TLS). */
 const AUTH_LISTENERS: readonly ListenerName[] = ['submission', 'smtps'];
 
+/** How often idle sessions are looked for while a pool is under stress (anvil.ts). */
+const STRESS_SWEEP_MS = 1_000;
+
+/** What the stress sweep needs of an smtp-server connection. */
+interface ClosableConnection {
+  remoteAddress: string;
+  send(code: number, data?: string): void;
+  close(): void;
+}
+
 /** Build an smtp-server callback error carrying its reply (enhanced code in the text). */
 const asReply = (e: SmtpError) => Object.assign(new Error(e.message), { responseCode: e.responseCode });
 
 export function createSmtpd(deps: SmtpdDeps): Smtpd {
   const servers: SMTPServer[] = [];
   const states = new WeakMap<SMTPServerSession, SessionState>();
-  /** Sessions past the greeting, over all listeners (smtp.maxDaemonChildren). */
-  const active = new Set<string>();
+  /** Sessions per pool and per client (anvil.ts): the connection limits and stress. */
+  const anvil = new Anvil(() => deps.settings().smtp);
+  /** Live connections by session id, for closing idle ones under stress. */
+  const live = new Map<string, ClosableConnection>();
+  let stressTimer: NodeJS.Timeout | undefined;
   const { log } = deps;
   const tls = createTlsRuntime({ settings: deps.settings, home: deps.home ?? process.cwd(), log: (text) => log.info(null, text) });
   const authenticator = createAuthenticator({ settings: deps.settings, ...(deps.authThrottle ? { throttle: deps.authThrottle } : {}) });
@@ -131,16 +146,22 @@ export function createSmtpd(deps: SmtpdDeps): Smtpd {
             starttls: !!tls.current() && features.starttls,
             requestCert: features.requestCert,
             auth: AUTH_LISTENERS.includes(daemon) && settings.users.length > 0 && features.auth,
+            onCommand: () => anvil.command(session.id),
           });
         }
-        if (active.size >= settings.smtp.maxDaemonChildren) {
-          log.info(null, `rejecting connections on daemon ${daemon}: ${active.size} children, max ${settings.smtp.maxDaemonChildren}`);
-          return callback(asReply(new SmtpError(421, '4.3.2', `${hostname} Too many concurrent SMTP connections; please try again later`)));
-        }
         // Counted before the policy answers, so simultaneous arrivals cannot all slip in.
-        active.add(session.id);
+        const admitted = anvil.admit(session.id, daemon, session.remoteAddress);
+        if (!admitted.ok) {
+          log.info(null, admitted.limit === 'pool'
+            ? `rejecting connections on daemon ${daemon}: ${admitted.count} children, max ${admitted.max} (${admitted.setting})`
+            : `Connection ${admitted.limit === 'rate' ? 'rate' : 'concurrency'} limit exceeded: ${admitted.count} from [${session.remoteAddress}] for service ${daemon} (${admitted.setting} ${admitted.max})`);
+          const { enhanced, text } = refusalText(hostname, session.remoteAddress, admitted);
+          return callback(asReply(new SmtpError(421, enhanced, text)));
+        }
+        if (conn) live.set(session.id, conn as unknown as ClosableConnection);
         const refuse = (err: Error) => {
-          active.delete(session.id);
+          anvil.release(session.id);
+          live.delete(session.id);
           callback(err);
         };
         deps.policy.onConnect(policySession(session, state)).then((verdict) => {
@@ -166,13 +187,14 @@ export function createSmtpd(deps: SmtpdDeps): Smtpd {
       onAuth: authHandler(authenticator, (text) => log.info(null, text), asReply),
 
       onClose(session) {
-        active.delete(session.id);
+        anvil.release(session.id);
+        live.delete(session.id);
       },
 
       onMailFrom(address, session, callback) {
         const state = stateOf(session);
         state.discardTransaction = false;
-        mailFrom(address.address, session, state).then(() => callback(), (err: unknown) => callback(replyFor('check_mail', address.address, session, err)));
+        mailFrom(address.address, declaredSize(address.args), session, state).then(() => callback(), (err: unknown) => callback(replyFor('check_mail', address.address, session, err)));
       },
 
       onRcptTo(address, session, callback) {
@@ -187,7 +209,9 @@ export function createSmtpd(deps: SmtpdDeps): Smtpd {
 
       onData(stream, session, callback) {
         const state = stateOf(session);
-        data(stream, session, state).then((text) => callback(null, text), (err: unknown) => callback(replyFor('data', envelopeOf(session).sender, session, err)));
+        anvil.data(session.id, true);
+        data(stream, session, state).finally(() => anvil.data(session.id, false))
+          .then((text) => callback(null, text), (err: unknown) => callback(replyFor('data', envelopeOf(session).sender, session, err)));
       },
     };
   }
@@ -233,12 +257,11 @@ export function createSmtpd(deps: SmtpdDeps): Smtpd {
     await new Promise((resolve) => setTimeout(resolve, BAD_RCPT_PAUSE_MS));
   }
 
-  async function mailFrom(sender: string, session: SMTPServerSession, state: SessionState): Promise<void> {
+  async function mailFrom(sender: string, declaredSize: number, session: SMTPServerSession, state: SessionState): Promise<void> {
     const settings = deps.settings();
-    // Sendmail's MinFreeBlocks: refuse before the client sends anything big.
-    if ((await deps.spool.freeBlocks()) < settings.smtp.minFreeBlocks) {
-      throw new SmtpError(452, '4.3.1', 'Insufficient system storage; please try again later');
-    }
+    // Sendmail's MinFreeBlocks: refuse before the client sends anything big; a
+    // client that announced SIZE= (RFC 1870 §6) is refused if that would not fit.
+    await assertRoom(deps.spool, settings.smtp.minFreeBlocks, declaredSize);
     const ps = policySession(session, state);
     // HELO checks run here, not at HELO (smtp-server has no HELO hook): this is
     // Postfix's smtpd_delay_reject, which also gives the client a clear reply to a command.
@@ -284,9 +307,27 @@ export function createSmtpd(deps: SmtpdDeps): Smtpd {
     return `2.0.0 Ok: queued as ${entry.id}`;
   }
 
+  /**
+   * Under stress (anvil.ts), sessions idle for STRESS_IDLE_MS are told so and closed,
+   * as Postfix's smtpd does with its short stress timeout (421 4.4.2, RFC 3463 "bad
+   * connection"). Checked every second: the precision a 10-second limit needs.
+   */
+  function sweepIdle(): void {
+    for (const id of anvil.idleUnderStress()) {
+      const conn = live.get(id);
+      anvil.release(id);
+      live.delete(id);
+      if (!conn) continue;
+      log.info(null, `timeout waiting for input from [${conn.remoteAddress}] under load (pool nearly full); closing`);
+      conn.send(421, `4.4.2 ${deps.hostname()} Error: timeout exceeded (server busy)`);
+      conn.close();
+    }
+  }
+
   return {
     async listen(name, address, port) {
       const settings = deps.settings();
+      stressTimer ??= setInterval(sweepIdle, STRESS_SWEEP_MS).unref();
       const material = await tls.init();
       if (name === 'smtps' && !material) {
         throw new Error('listen.smtps: implicit TLS needs tls.cert and tls.key');
@@ -339,10 +380,18 @@ export function createSmtpd(deps: SmtpdDeps): Smtpd {
     },
 
     async close() {
+      clearInterval(stressTimer);
+      stressTimer = undefined;
       const all = servers.splice(0);
       await Promise.all(all.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
     },
   };
+}
+
+/** RFC 1870 SIZE= of MAIL FROM, in octets; 0 when absent or not a number. */
+function declaredSize(args: unknown): number {
+  const raw = args && typeof args === 'object' ? (args as Record<string, unknown>).SIZE : undefined;
+  return typeof raw === 'string' && /^\d{1,15}$/.test(raw) ? Number(raw) : 0;
 }
 
 function throwIfRefused(verdict: Parameters<typeof verdictError>[0]): void {

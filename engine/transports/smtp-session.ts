@@ -5,11 +5,14 @@
 // reports what the peer said per recipient, or why there was no session; it
 // never decides sent/deferred/bounced and never retries (smtp.ts does both).
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
+import { isIP } from 'node:net';
 import type { Readable } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import type { DsnNotify, OutboundMessage } from '../contracts.ts';
 import type { Transcript } from './smtp-transcript.ts';
 import { cacheKey, politeClose, type ConnectionCache, type Reusable } from './smtp-cache.ts';
+import { tlsLogLine } from '../tls/log-line.ts';
+import { downgrade8bit } from './downgrade-8bit.ts';
 
 /** opportunistic: STARTTLS if offered, unverified; required: no TLS, no mail. */
 export type TlsPolicy = 'opportunistic' | 'none' | 'required' | 'implicit';
@@ -118,7 +121,7 @@ async function reuse(r: Reusable, p: SessionParams): Promise<Live | undefined> {
   // Within a burst the check would cost a round trip per message for nothing: a peer
   // that hung up has sent its FIN (the cache dropped the session on 'end'), and one
   // that goes away during MAIL FROM is retried safely (runSession).
-  if (Date.now() - (r.idleSince ?? 0) < VERIFY_AFTER_IDLE_MS) { noteTls(r.conn, p, p.transcript); return live; }
+  if (Date.now() - (r.idleSince ?? 0) < VERIFY_AFTER_IDLE_MS) { noteTls(r.conn, p, p.transcript, true); return live; }
   const ok = await new Promise<boolean>((resolve) => {
     // The peer may have hung up while we idled: its FIN can arrive after our RSET.
     const onEnd = () => done(false);
@@ -127,7 +130,7 @@ async function reuse(r: Reusable, p: SessionParams): Promise<Live | undefined> {
     r.conn.once('end', onEnd);
     r.conn.reset((err) => done(!err));
   });
-  if (ok) { noteTls(r.conn, p, p.transcript); return live; }
+  if (ok) { noteTls(r.conn, p, p.transcript, true); return live; }
   r.conn.close();
   p.transcript.note(`Cached connection to ${p.hostName} [${p.ip}] no longer usable; opening a new one`);
   return undefined;
@@ -238,14 +241,33 @@ async function transact(live: Live, p: SessionParams, key: string, from: string,
     return { outcome: { kind: 'done', results: recipients.map((r) => ({ address: r.address, code: 553, reply })) } };
   }
 
+  // RFC 6152: 8-bit content is declared (BODY=8BITMIME) to a peer that offers it;
+  // for any other peer it is converted to 7 bits (downgrade-8bit.ts), never sent raw.
+  const eightBit = message.body === '8BITMIME';
+  let content: Readable | Buffer = message.open() as unknown as Readable;
+  let size = message.size;
+  if (eightBit && !internals._supportedExtensions.includes('8BITMIME')) {
+    let raw: Buffer;
+    try {
+      raw = await readAll(content);
+    } catch (err) {
+      conn.close();
+      const reply = `cannot read the queued message: ${(err as Error).message}`;
+      return { outcome: { kind: 'done', lostDuring: 'message transfer', results: recipients.map((r) => ({ address: r.address, code: 0, reply })) } };
+    }
+    const { message: seven, converted } = downgrade8bit(raw, p.helo);
+    if (converted > 0) t.note(`${p.hostName} does not offer 8BITMIME: ${converted} body part(s) converted to 7 bit (RFC 6152)`);
+    content = seven;
+    size = seven.length;
+  }
   const envelope = {
     from: from === '' ? false as const : from,
     to: recipients.map((r) => r.address),
-    size: message.size,
-    use8BitMime: message.body === '8BITMIME',
+    size,
+    use8BitMime: eightBit,
     dsn: message.ret || message.envid ? { ret: message.ret, envid: message.envid } : {},
   };
-  const stream = message.open() as unknown as Readable;
+  const stream = content;
   try {
     const info = await new Promise<SMTPConnection.SentMessageInfo>((resolve, reject) =>
       conn.send(envelope, stream, (err, res) => (err ? reject(err) : resolve(res!))));
@@ -268,13 +290,20 @@ async function transact(live: Live, p: SessionParams, key: string, from: string,
   } catch (err) {
     const e = err as NodemailerError;
     conn.close();
-    if (typeof (stream as { destroy?: unknown }).destroy === 'function') stream.destroy();
+    if (!Buffer.isBuffer(stream)) stream.destroy();
     // No answer to MAIL FROM, or 421 (RFC 5321 §3.8: the server is closing this
     // session, e.g. its idle limit struck while we kept it): nothing was accepted.
     const replies = live.route.sinceMail;
     const beforeMail = !!replies && (replies.length === 0 || /^421[ -]/.test(replies[0]));
     return { outcome: transactionFailure(e, recipients, internals), beforeMail };
   }
+}
+
+/** The whole stored message (only for a 7-bit peer: at most smtp.maxMessageSize octets). */
+async function readAll(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk, 'latin1') : chunk as Buffer);
+  return Buffer.concat(chunks);
 }
 
 // A polite QUIT gets this long for its 221 before we hang up; the mail is already
@@ -368,11 +397,17 @@ function isName(host: string): boolean {
   return /[a-z]/i.test(host) && !host.includes(':');
 }
 
-/** Sendmail's STARTTLS=client line, so a person can see whether the hop was encrypted. */
-function noteTls(conn: SMTPConnection, p: SessionParams, t: Transcript): void {
+/**
+ * Sendmail's STARTTLS=client line, so a person can see whether the hop was encrypted
+ * (`*** STARTTLS=client, relay=…, version=…, verify=…, cipher=…, bits=…/…`). Once per
+ * TLS handshake: qmgr copies exactly these notes to the maillog. A cached session
+ * carrying another message gets the same facts marked as reused, not a new line.
+ */
+function noteTls(conn: SMTPConnection, p: SessionParams, t: Transcript, reused = false): void {
   const socket = (conn as unknown as ConnInternals)._socket as TLSSocket | undefined;
   if (!conn.secure || !socket || typeof socket.getCipher !== 'function') return;
-  const cipher = socket.getCipher();
-  t.note(`STARTTLS=client, relay=${p.hostName}, version=${socket.getProtocol() ?? 'unknown'}, ` +
-    `verify=${socket.authorized ? 'OK' : 'FAIL'}, cipher=${cipher?.name ?? 'unknown'}`);
+  // Sendmail names the host it connected to: an MX name with its root dot, an address in brackets.
+  const relay = isIP(p.hostName) ? `[${p.hostName}]` : `${p.hostName.replace(/\.$/, '')}.`;
+  const line = tlsLogLine('client', relay, socket);
+  t.note(reused ? `TLS session reused: ${line}` : line);
 }

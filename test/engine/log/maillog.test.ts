@@ -143,3 +143,28 @@ describe('file, echo and tail', () => {
     await expect(bad.tail(5)).rejects.toThrow(/ENOTDIR/);
   });
 });
+
+describe('a full disk (/dev/full)', () => {
+  it('drops lines whole, never a torn one, and says how many once space returns', async () => {
+    const file = join(home, 'maillog');
+    const real = join(home, 'maillog.real');
+    const { symlink, unlink } = await import('node:fs/promises');
+    // Appends go by path: a symlink to /dev/full is a disk with no space; re-pointed, the space is back.
+    await symlink('/dev/full', file);
+    const errors: string[] = [];
+    const full = createMailLog({ file, hostname: 'host', pid: 3305, now: () => NOW, onError: (e) => errors.push(e.message) });
+    full.info(null, 'first line that cannot be written');
+    full.info(null, 'second line that cannot be written');
+    await full.close();
+    expect(errors.length).toBeGreaterThan(0);
+    await unlink(file);
+    await writeFile(real, `${PREFIX} an earlier line\n`);
+    await symlink(real, file);
+    full.info(null, 'space is back');
+    await full.close();
+    expect(await readFile(real, 'utf8')).toBe(
+      `${PREFIX} an earlier line\n` +
+      `${PREFIX} 2 log line(s) dropped: no space left on device\n` +
+      `${PREFIX} space is back\n`);
+  });
+});
