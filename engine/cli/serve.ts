@@ -89,9 +89,15 @@ export async function runServe(home: string, io: CliIo): Promise<number> {
       return EX_CONFIG;
     }
     const code = (e as NodeJS.ErrnoException).code;
+    // ListenError's message names the field: "listen.smtp: 127.0.0.1:2525 is in use".
     if (code === 'EADDRINUSE' || code === 'EACCES') {
-      err(io, `cannot listen: ${(e as Error).message}`);
+      err(io, (e as Error).name === 'ListenError' ? (e as Error).message : `cannot listen: ${(e as Error).message}`);
       return EX_UNAVAILABLE;
+    }
+    // Not an address of this machine: the setting is wrong, not the moment.
+    if (code === 'EADDRNOTAVAIL' && (e as Error).name === 'ListenError') {
+      err(io, (e as Error).message);
+      return EX_CONFIG;
     }
     // Everything after "ready" waits for a signal, so this is a start that failed
     // (e.g. "listen.smtps: implicit TLS needs tls.cert and tls.key"): say so in one line.
