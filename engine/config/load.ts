@@ -104,10 +104,22 @@ function tlsErrors(s: Settings, opts: ValidateOptions): FieldError[] {
   return errors;
 }
 
+/**
+ * The TLS files' problems even when another section failed the schema, so
+ * `config check` names every problem in one run, not one layer per run.
+ */
+function tlsFileErrorsAlone(input: unknown, opts: ValidateOptions): FieldError[] {
+  if (opts.home === undefined || !isPlainObject(input)) return [];
+  const tls = SettingsSchema.shape.tls.safeParse(input.tls ?? {});
+  if (!tls.success) return [];
+  const ciphers = cipherListError(tls.data.ciphers);
+  return [...validateTlsFiles(tls.data, opts.home), ...(ciphers ? [{ path: 'tls.ciphers', message: ciphers }] : [])];
+}
+
 /** Validate raw input into complete Settings, or the list of field errors. */
 export function validateSettings(input: unknown, opts: ValidateOptions = {}): SettingsUpdate {
   const parsed = SettingsSchema.safeParse(input);
-  if (!parsed.success) return { ok: false, errors: zodErrors(parsed.error) };
+  if (!parsed.success) return { ok: false, errors: [...zodErrors(parsed.error), ...tlsFileErrorsAlone(input, opts)] };
   const errors = semanticErrors(parsed.data, opts);
   if (errors.length) return { ok: false, errors };
   return { ok: true, settings: parsed.data };
