@@ -6,6 +6,8 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import type { EngineApi } from '../api.ts';
 import { ConfigError, loadSettings } from '../config/load.ts';
+import { isLoopbackAddress } from '../config/names.ts';
+import { readTlsFiles } from '../tls/material.ts';
 import type { Settings } from '../config/schema.ts';
 import { serveControl } from './control-socket.ts';
 import { prepare, type Command } from './context.ts';
@@ -21,17 +23,24 @@ async function startConsoleIfPresent(api: EngineApi, settings: Settings, home: s
   if (settings.console.port === false) return null;
   const url = new URL('../console/index.ts', import.meta.url);
   if (!fs.existsSync(url)) return null;
-  const mod = (await import(url.href)) as {
-    startConsole?: (api: EngineApi, opts: { address: string; port: number; home: string }) => Promise<Closable & { url: string }>;
-  };
+  const mod = (await import(url.href)) as { startConsole?: typeof import('../console/index.ts').startConsole };
   if (!mod.startConsole) return null;
+  const { address, port, allowPlainHttp } = settings.console;
   try {
-    const handle = await mod.startConsole(api, { address: settings.console.address, port: settings.console.port, home });
-    out(io, `mailstop: console at ${handle.url}`);
+    // Off loopback the console speaks HTTPS with the mail certificate (issue 11 §5).
+    const files = isLoopbackAddress(address) ? null : await readTlsFiles(settings.tls, home);
+    const handle = await mod.startConsole(api, {
+      address, port, home, allowPlainHttp,
+      ...(files ? { tls: { cert: files.cert, key: files.key } } : {}),
+      ...(settings.hostname !== 'localhost' && !isLoopbackAddress(address) ? { names: [settings.hostname] } : {}),
+    });
+    out(io, `mailstop: console at ${handle.url} (listening on ${handle.listening})`);
     return handle;
   } catch (e) {
-    // Mail keeps flowing without the console; say why it is missing.
-    err(io, `console not started: ${(e as Error).message}`);
+    // Mail keeps flowing without the console; say why it is missing, naming the field.
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'EADDRINUSE' ? `console.port: ${address}:${port} is in use` : (e as Error).message;
+    err(io, `console not started: ${why}`);
     return null;
   }
 }
