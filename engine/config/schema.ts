@@ -175,8 +175,8 @@ export const SettingsSchema = z.strictObject({
     maxDaemonChildren: count(1, 10_000).default(20),
     /** 1 MiB of header is already hostile (Postfix's header_size_limit is 100 KiB). */
     maxHeadersLength: count(1024, 1024 ** 2).default(32000),
-    /** Free 1 KiB blocks the spool's filesystem must keep; below this, 452 4.3.1. Ceiling: 1 TiB. */
-    minFreeBlocks: count(0, 1024 ** 3).default(100),
+    /** Free 1 KiB blocks the spool's filesystem must keep; below this, 452 4.3.1. Ceiling: 1 PiB. */
+    minFreeBlocks: count(0, 2 ** 40).default(100),
     /** Unknown commands and syntax errors before the session is closed (421). */
     maxErrors: count(1, 1000).default(10),
   }).prefault({}),

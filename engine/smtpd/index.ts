@@ -15,6 +15,7 @@ import type { Cleanup } from '../cleanup/index.ts';
 import type { Settings } from '../config/schema.ts';
 import type { QueueEntry } from '../contracts.ts';
 import { SmtpError } from '../contracts.ts';
+import { asciiReply, hasUnsafe, inert } from '../inert-text.ts';
 import type { SmtpPolicy } from '../policy/types.ts';
 import type { Spool } from '../queue/types.ts';
 import type { TLSSocket } from 'node:tls';
@@ -78,8 +79,19 @@ const BAD_RCPT_PAUSE_MS = 1_000;
 /** Listeners where clients log in (RFC 6409 submission, RFC 8314 implicit TLS). */
 const AUTH_LISTENERS: readonly ListenerName[] = ['submission', 'smtps'];
 
-/** Build an smtp-server callback error carrying its reply (enhanced code in the text). */
-const asReply = (e: SmtpError) => Object.assign(new Error(e.message), { responseCode: e.responseCode });
+/**
+ * Build an smtp-server callback error carrying its reply (enhanced code in the
+ * text). Reply text is ASCII (RFC 5321 §4.2), whatever the message quotes.
+ */
+const asReply = (e: SmtpError) => Object.assign(new Error(asciiReply(e.message)), { responseCode: e.responseCode });
+
+/**
+ * RFC 5321 §4.1.2: no control character belongs in a path (qtextSMTP is %d32-126).
+ * Refused before anything stores, logs or echoes the address (issue 11 §3).
+ */
+function controlInAddress(address: string, enhanced: '5.1.7' | '5.1.3'): SmtpError | null {
+  return hasUnsafe(address) ? new SmtpError(553, enhanced, 'Bad address syntax: control character in address') : null;
+}
 
 export function createSmtpd(deps: SmtpdDeps): Smtpd {
   const servers: SMTPServer[] = [];
@@ -172,6 +184,8 @@ export function createSmtpd(deps: SmtpdDeps): Smtpd {
       onMailFrom(address, session, callback) {
         const state = stateOf(session);
         state.discardTransaction = false;
+        const bad = controlInAddress(address.address, '5.1.7');
+        if (bad) return callback(replyFor('check_mail', inert(address.address), session, bad));
         mailFrom(address.address, session, state).then(() => callback(), (err: unknown) => callback(replyFor('check_mail', address.address, session, err)));
       },
 
@@ -179,6 +193,8 @@ export function createSmtpd(deps: SmtpdDeps): Smtpd {
         const state = stateOf(session);
         const raw = state.rawRecipient;
         state.rawRecipient = undefined;
+        const bad = controlInAddress(address.address, '5.1.3');
+        if (bad) return callback(replyFor('check_rcpt', inert(address.address), session, bad));
         throttle(session, state).then(() => rcptTo(address.address, raw, session, state)).then(() => callback(), (err: unknown) => {
           if (err instanceof SmtpError && err.responseCode >= 500) state.badRecipients++;
           callback(replyFor('check_rcpt', address.address, session, err));
