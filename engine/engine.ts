@@ -337,7 +337,7 @@ export class MailEngine implements Engine {
   }
 
   private async applySettingsUpdate(patch: SettingsPatch): Promise<SettingsUpdate> {
-    const validated = applyPatch(this.settings, patch);
+    const validated = applyPatch(this.settings, patch, { home: this.home });
     if (!validated.ok) return validated;
     // Routing problems (alias loops, relative .forward paths, missing programs) are
     // refused for the sections this update touches (issue 5 "Bad input"); an old

@@ -30,7 +30,7 @@ export interface CreateEngineOptions {
 }
 
 export async function createEngine(opts: CreateEngineOptions): Promise<Engine> {
-  const settings = opts.settings !== undefined ? settingsFrom(opts.settings) : await loadSettings(opts.home);
+  const settings = opts.settings !== undefined ? settingsFrom(opts.settings, { home: opts.home }) : await loadSettings(opts.home);
   return new MailEngine({
     home: opts.home, settings, clock: opts.clock ?? systemClock,
     ...(opts.timers !== undefined ? { timers: opts.timers } : {}),

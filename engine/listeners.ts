@@ -40,10 +40,24 @@ export function bindError(err: unknown, name: Name, address: string, port: numbe
   const own = /^(listen\.\w+): (.*)$/.exec(e.message ?? '');
   if (own) return { path: own[1], message: own[2] };
   switch (e.code) {
-    case 'EADDRINUSE': return { path: `listen.${name}`, message: `port ${port} is in use` };
+    case 'EADDRINUSE': return { path: `listen.${name}`, message: `${hostPort(address, port)} is in use` };
     case 'EACCES': return { path: `listen.${name}`, message: `port ${port} needs privileges (below 1024: root or CAP_NET_BIND_SERVICE)` };
     case 'EADDRNOTAVAIL': return { path: 'listen.address', message: `${address} is not an address of this machine` };
     default: return { path: `listen.${name}`, message: `cannot listen on ${address} port ${port}: ${e.message ?? String(err)}` };
+  }
+}
+
+const hostPort = (address: string, port: number) => (net.isIPv6(address) ? `[${address}]:${port}` : `${address}:${port}`);
+
+/**
+ * A listener that could not open at start-up, naming its field the way
+ * updateSettings does (`listen.smtp: 127.0.0.1:2525 is in use`); `code` is the
+ * socket error's (EADDRINUSE, EACCES, ...) so callers can pick an exit status.
+ */
+export class ListenError extends Error {
+  constructor(public readonly field: FieldError, public readonly code: string | undefined) {
+    super(`${field.path}: ${field.message}`);
+    this.name = 'ListenError';
   }
 }
 
@@ -71,7 +85,7 @@ export class ListenerSet {
   async open(listen: ListenSettings): Promise<void> {
     const wants = NAMES.flatMap((name): Want[] => (listen[name] === false ? [] : [{ name, address: listen.address, port: listen[name] as number, held: false }]));
     const r = await this.bindAll(wants);
-    if ('error' in r) throw r.cause;
+    if ('error' in r) throw new ListenError(r.error, (r.cause as NodeJS.ErrnoException).code);
     this.smtpd = r.smtpd;
     this.bound = r.listeners;
   }

@@ -4,6 +4,7 @@
 // RFC 5322 §3.6). Pure string building; never does I/O.
 import type { ClientInfo, Envelope, QueueId } from '../contracts.ts';
 import { isIPv6 } from 'node:net';
+import { inert } from '../inert-text.ts';
 
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -42,7 +43,8 @@ export function receivedHeader(p: ReceivedInput): string {
   const lines: string[] = [];
   if (client.address) {
     // Postfix writes "unknown" when no verified reverse name is known.
-    lines.push(`Received: from ${client.helo || 'unknown'} (${client.hostname || 'unknown'} ${addressLiteral(client.address)})`);
+    // The client's HELO and its PTR name are outside text: shown, never obeyed (issue 11 §3).
+    lines.push(`Received: from ${inert(client.helo || 'unknown')} (${inert(client.hostname || 'unknown')} ${addressLiteral(client.address)})`);
     lines.push(`\tby ${p.hostname} (Mailstop) with ${client.protocol} id ${p.id}`);
   } else {
     // Local submission: Sendmail's "(from user@localhost)" form; there is no peer.

@@ -39,7 +39,7 @@ async function configCheck(home: string, io: CliIo): Promise<number> {
       out(io, 'config.json: not present; every setting has its default');
       return EX_OK;
     }
-    problems = checkConfig(raw);
+    problems = checkConfig(raw, home);
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     problems = [e.message.replace(/^config\.json: /, '')];
@@ -79,13 +79,13 @@ async function configGet(home: string, io: CliIo, path?: string): Promise<number
  * Validates `settings` with `path` set to the value; a value that is not JSON or
  * fails as JSON is tried as plain text (`config set hostname 123` means the name).
  */
-function withValue(base: Record<string, unknown>, path: string, text: string) {
+function withValue(home: string, base: Record<string, unknown>, path: string, text: string) {
   const candidates = [parseValue(text)];
   if (typeof candidates[0] !== 'string') candidates.push(text);
   let first: ReturnType<typeof validateSettings> | undefined;
   for (const value of candidates) {
     const next = setPath(base, path, value);
-    const v = validateSettings(next);
+    const v = validateSettings(next, { home });
     // The schema is strict: a misspelt path comes back as "unknown setting" — a usage error.
     if (!v.ok && v.errors.some((e) => e.message === 'unknown setting' && path.startsWith(e.path))) {
       throw new UsageError(`no such setting: ${path}`, CONFIG_USAGE);
@@ -104,7 +104,7 @@ async function configSet(home: string, io: CliIo, path: string, text: string): P
   if (api) {
     try {
       const current = await api.getSettings();
-      const { v } = withValue(current as unknown as Record<string, unknown>, path, text);
+      const { v } = withValue(home, current as unknown as Record<string, unknown>, path, text);
       if (!v.ok) return fieldErrors(io, v.errors);
       // Send the whole top-level section: correct whatever depth the engine merges at.
       const top = path.replace(/\[.*$/, '').split('.')[0];
@@ -124,7 +124,7 @@ async function configSet(home: string, io: CliIo, path: string, text: string): P
     err(io, `${e.message} (fix it by hand first)`);
     return EX_CONFIG;
   }
-  const { v } = withValue(raw, path, text);
+  const { v } = withValue(home, raw, path, text);
   if (!v.ok) return fieldErrors(io, v.errors);
   await saveSettings(home, v.settings);
   out(io, `${path} = ${JSON.stringify(getPath(v.settings, path))}`);
@@ -152,7 +152,7 @@ export async function runNewaliases(home: string, io: CliIo): Promise<number> {
     let installed = '';
     if (report.table) {
       // The text file had no errors: it becomes the alias table (Sendmail's newaliases rebuild).
-      const r = api ? await api.updateSettings({ aliases: report.table }) : applyPatch(settings, { aliases: report.table });
+      const r = api ? await api.updateSettings({ aliases: report.table }) : applyPatch(settings, { aliases: report.table }, { home });
       if (!r.ok) return fieldErrors(io, r.errors);
       if (!api) await saveSettings(home, r.settings);
       installed = api ? ' (installed in the running engine)' : ' (installed in config.json)';

@@ -4,7 +4,7 @@
 // atomic write are engine/config/load.ts's; this module adds only the
 // CLI's reading of the raw file, so `mailstop config check` names everything at once.
 import fs from 'node:fs/promises';
-import { ConfigError, validateSettings } from '../config/load.ts';
+import { ConfigError, validateSettings, withoutBom } from '../config/load.ts';
 import { configPath } from './paths.ts';
 
 export { ConfigError };
@@ -23,7 +23,7 @@ export async function readRawConfig(home: string): Promise<RawConfig> {
   }
   let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    raw = JSON.parse(withoutBom(text));
   } catch (e) {
     throw new ConfigError(`config.json: not valid JSON: ${(e as Error).message}`);
   }
@@ -36,9 +36,9 @@ export function isPlainObject(v: unknown): v is Record<string, unknown> {
 }
 
 /** Every problem in a raw config, one `path: why` line each; empty when it is fine. */
-export function checkConfig(raw: Record<string, unknown>): string[] {
+export function checkConfig(raw: Record<string, unknown>, home?: string): string[] {
   // The schema is strict, so a misspelt key comes back as "path: unknown setting".
-  const v = validateSettings(raw);
+  const v = validateSettings(raw, home === undefined ? {} : { home });
   return v.ok ? [] : v.errors.map((e) => `${e.path}: ${e.message}`);
 }
 

@@ -7,6 +7,7 @@ import fs from 'node:fs/promises';
 import type { ActionResult, EngineApi, EngineEvent, EngineStatus, FlushOptions, QueueSelector } from '../api.ts';
 import type { QueueEntry } from '../contracts.ts';
 import { formatMailq, toPostqueueJson } from '../queue/listing.ts';
+import { terminalSafeJson } from '../inert-text.ts';
 import { createSpool } from '../queue/spool.ts';
 import { bool, str, strs } from './args.ts';
 import { prepare, withEngine, type Command, type Ctx } from './context.ts';
@@ -62,7 +63,8 @@ export async function printQueue(home: string, io: CliIo, json: boolean): Promis
   // Both layouts tell the same story: a stopped engine delivers nothing.
   const entries = read.running ? read.entries : read.entries.map(asStopped);
   if (json) {
-    for (const e of entries) out(io, JSON.stringify(toPostqueueJson(e)));
+    // A parser reads the same values; a terminal shows DEL, C1 and direction marks as \u escapes.
+    for (const e of entries) out(io, terminalSafeJson(JSON.stringify(toPostqueueJson(e))));
   } else {
     io.stdout.write(formatMailq(entries, { spoolDir: spoolDir(home) }));
   }

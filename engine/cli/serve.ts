@@ -51,11 +51,18 @@ export async function runServe(home: string, io: CliIo): Promise<number> {
       return EX_CONFIG;
     }
     const code = (e as NodeJS.ErrnoException).code;
+    // ListenError's message names the field: "listen.smtp: 127.0.0.1:2525 is in use".
     if (code === 'EADDRINUSE' || code === 'EACCES') {
-      err(io, `cannot listen: ${(e as Error).message}`);
+      err(io, (e as Error).name === 'ListenError' ? (e as Error).message : `cannot listen: ${(e as Error).message}`);
       return EX_UNAVAILABLE;
     }
-    // e.g. "listen.smtps: implicit TLS needs tls.cert and tls.key": say so in one line.
+    // Not an address of this machine: the setting is wrong, not the moment.
+    if (code === 'EADDRNOTAVAIL' && (e as Error).name === 'ListenError') {
+      err(io, (e as Error).message);
+      return EX_CONFIG;
+    }
+    // Everything after "ready" waits for a signal, so this is a start that failed
+    // (e.g. "listen.smtps: implicit TLS needs tls.cert and tls.key"): say so in one line.
     if (!(e instanceof Error)) throw e;
     err(io, `cannot start: ${e.message}`);
     return EX_SOFTWARE;
@@ -63,7 +70,7 @@ export async function runServe(home: string, io: CliIo): Promise<number> {
   try {
     const status = await host.engine.status();
     for (const l of status.listeners) out(io, `mailstop: ${l.name} listening on ${l.address}:${l.port}`);
-    if (host.consoleUrl) out(io, `mailstop: console at ${host.consoleUrl}`);
+    if (host.consoleUrl) out(io, `mailstop: console at ${host.consoleUrl} (listening on ${host.consoleListening})`);
     if (host.consoleError) err(io, `console not started: ${host.consoleError}`);
     if (host.publicSocket) out(io, `mailstop: local users' socket at ${host.publicSocket}`);
     out(io, `mailstop: ready (pid ${process.pid}, home ${home})`);

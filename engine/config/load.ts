@@ -10,7 +10,16 @@ import type { ZodError } from 'zod';
 import { SettingsSchema, durationMs, type Settings, type SettingsInput } from './schema.ts';
 import type { FieldError, SettingsPatch, SettingsUpdate } from '../contracts.ts';
 import { validateSecuritySettings } from './security-checks.ts';
+import { cipherListError, validateTlsFiles } from '../tls/validate.ts';
 import { randomBytes } from 'node:crypto';
+import { isLoopbackAddress } from './names.ts';
+
+/**
+ * What validation may look at beyond the settings themselves. With `home`, the
+ * files settings name (tls.*) are read and judged too: start-up, updateSettings
+ * and the CLI always pass it, so all three refuse the same things (issue 11 §4).
+ */
+export interface ValidateOptions { home?: string }
 
 export const CONFIG_FILE = 'config.json';
 
@@ -51,8 +60,8 @@ export function cronError(expr: string): string | null {
   return `not a cron expression ("${expr}")${first ? `: ${first.message}` : ''}`;
 }
 
-/** Checks the schema cannot express: cron syntax and ordered durations. */
-function semanticErrors(s: Settings): FieldError[] {
+/** Checks the schema cannot express: cron syntax, ordered durations, what needs TLS, the files. */
+function semanticErrors(s: Settings, opts: ValidateOptions): FieldError[] {
   const errors: FieldError[] = [];
   const runs = Array.isArray(s.delivery.queueRun) ? s.delivery.queueRun : [s.delivery.queueRun];
   runs.forEach((expr, i) => {
@@ -70,14 +79,48 @@ function semanticErrors(s: Settings): FieldError[] {
   if (durationMs(s.delivery.queueWarn) === 0) errors.push({ path: 'delivery.queueWarn', message: 'must be longer than 0s' });
   if (durationMs(s.delivery.queueReturn) === 0) errors.push({ path: 'delivery.queueReturn', message: 'must be longer than 0s' });
   errors.push(...validateSecuritySettings(s));
+  errors.push(...tlsErrors(s, opts));
   return errors;
 }
 
+/** tls.* itself, and the settings that cannot work without a certificate. */
+function tlsErrors(s: Settings, opts: ValidateOptions): FieldError[] {
+  const errors: FieldError[] = [];
+  const ciphers = cipherListError(s.tls.ciphers);
+  if (ciphers) errors.push({ path: 'tls.ciphers', message: ciphers });
+  const hasCert = s.tls.cert !== '' && s.tls.key !== '';
+  if (s.listen.smtps !== false && !hasCert) {
+    errors.push({ path: 'listen.smtps', message: 'implicit TLS needs tls.cert and tls.key (or set it to false)' });
+  }
+  // The console's token must not cross a network in clear text (issue 11 §5).
+  if (s.console.port !== false && !isLoopbackAddress(s.console.address) && !hasCert && !s.console.allowPlainHttp) {
+    errors.push({
+      path: 'console.address',
+      message: `${s.console.address} is not loopback: the console then needs tls.cert and tls.key (it speaks HTTPS), ` +
+        'or console.allowPlainHttp: true (behind a TLS proxy)',
+    });
+  }
+  if (opts.home !== undefined) errors.push(...validateTlsFiles(s.tls, opts.home));
+  return errors;
+}
+
+/**
+ * The TLS files' problems even when another section failed the schema, so
+ * `config check` names every problem in one run, not one layer per run.
+ */
+function tlsFileErrorsAlone(input: unknown, opts: ValidateOptions): FieldError[] {
+  if (opts.home === undefined || !isPlainObject(input)) return [];
+  const tls = SettingsSchema.shape.tls.safeParse(input.tls ?? {});
+  if (!tls.success) return [];
+  const ciphers = cipherListError(tls.data.ciphers);
+  return [...validateTlsFiles(tls.data, opts.home), ...(ciphers ? [{ path: 'tls.ciphers', message: ciphers }] : [])];
+}
+
 /** Validate raw input into complete Settings, or the list of field errors. */
-export function validateSettings(input: unknown): SettingsUpdate {
+export function validateSettings(input: unknown, opts: ValidateOptions = {}): SettingsUpdate {
   const parsed = SettingsSchema.safeParse(input);
-  if (!parsed.success) return { ok: false, errors: zodErrors(parsed.error) };
-  const errors = semanticErrors(parsed.data);
+  if (!parsed.success) return { ok: false, errors: [...zodErrors(parsed.error), ...tlsFileErrorsAlone(input, opts)] };
+  const errors = semanticErrors(parsed.data, opts);
   if (errors.length) return { ok: false, errors };
   return { ok: true, settings: parsed.data };
 }
@@ -100,11 +143,20 @@ function jsonPosition(text: string, message: string): string {
   return `${message.replace(/ in JSON at position \d+.*$/, '')} at line ${line} column ${column}`;
 }
 
+/**
+ * config.json's text without a UTF-8 byte-order mark: Windows editors (Notepad)
+ * write one, JSON.parse refuses it, and it means nothing (RFC 8259 §8.1 lets
+ * parsers ignore it).
+ */
+export function withoutBom(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
 /** Parse config.json text (exported for the CLI's `config check`). */
-export function parseSettingsText(text: string, file = CONFIG_FILE): Settings {
+export function parseSettingsText(text: string, file = CONFIG_FILE, opts: ValidateOptions = {}): Settings {
   let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    raw = JSON.parse(withoutBom(text));
   } catch (err) {
     if (!(err instanceof SyntaxError)) throw err;
     throw new ConfigError(`${file}: not valid JSON: ${jsonPosition(text, err.message)}`);
@@ -112,7 +164,7 @@ export function parseSettingsText(text: string, file = CONFIG_FILE): Settings {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new ConfigError(`${file}: (top level): expected an object of settings`);
   }
-  const v = validateSettings(raw);
+  const v = validateSettings(raw, opts);
   if (!v.ok) throw configErrorOf(v.errors, file);
   return v.settings;
 }
@@ -127,12 +179,12 @@ export async function loadSettings(home: string): Promise<Settings> {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return SettingsSchema.parse({});
     throw new ConfigError(`${file}: cannot read: ${(err as Error).message}`);
   }
-  return parseSettingsText(text, file);
+  return parseSettingsText(text, file, { home });
 }
 
 /** Settings as explicit input (tests, `createEngine({ settings })`), validated the same way. */
-export function settingsFrom(input: SettingsInput | undefined): Settings {
-  const v = validateSettings(input ?? {});
+export function settingsFrom(input: SettingsInput | undefined, opts: ValidateOptions = {}): Settings {
+  const v = validateSettings(input ?? {}, opts);
   if (!v.ok) throw configErrorOf(v.errors, 'settings');
   return v.settings;
 }
@@ -177,7 +229,7 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
  * `null` replace. Then the whole result is validated, so nothing half-valid is
  * ever returned (DESIGN.md "Promises": nothing already in place is touched).
  */
-export function applyPatch(current: Settings, patch: SettingsPatch): SettingsUpdate {
+export function applyPatch(current: Settings, patch: SettingsPatch, opts: ValidateOptions = {}): SettingsUpdate {
   if (!isPlainObject(patch)) return { ok: false, errors: [{ path: '(top level)', message: 'expected an object of settings' }] };
   const next: Record<string, unknown> = { ...current };
   for (const [key, value] of Object.entries(patch)) {
@@ -187,7 +239,7 @@ export function applyPatch(current: Settings, patch: SettingsPatch): SettingsUpd
     const isSection = isPlainObject(cur) && isPlainObject(value) && !RECORD_SECTIONS.has(key);
     next[key] = isSection ? { ...cur, ...value } : value;
   }
-  return validateSettings(next);
+  return validateSettings(next, opts);
 }
 
 /** Top-level settings that are maps of user data, not sections of named fields. */

@@ -4,6 +4,7 @@
 // `SettingsSchema.parse({})` is a complete, runnable configuration.
 import { z } from 'zod';
 import { DELIVERY_MODES, migrateMode } from './modes.ts';
+import { bindAddressError, hostNameError, nextHopError, routeDomainError } from './names.ts';
 
 /** "30s", "15m", "4h", "5d" → milliseconds. Sendmail's time-unit syntax. */
 export const DURATION_RE = /^(\d+)(s|m|h|d|w)$/;
@@ -13,14 +14,38 @@ export function durationMs(value: string): number {
   if (!m) throw new Error(`not a duration: ${value}`);
   return Number(m[1]) * UNIT_MS[m[2]];
 }
-const duration = z.string().regex(DURATION_RE, 'a duration such as 30s, 15m, 4h or 5d');
+/**
+ * A duration with an upper bound (issue 11 §4): `99999999999999999999d` is a typo,
+ * not a wish, and a number that large turns every comparison into nonsense.
+ */
+const durationUpTo = (max: string) => z.string().regex(DURATION_RE, 'a duration such as 30s, 15m, 4h or 5d')
+  // zod runs this even when the regex failed: a non-duration is the regex's to report.
+  .refine((v) => !DURATION_RE.test(v) || durationMs(v) <= durationMs(max), `at most ${max}`);
+/** Queue lifetimes (queueWarn, queueReturn, slow-queue age): a year is already absurd. */
+const duration = durationUpTo('365d');
+/** A count with a sane ceiling; the reason for each ceiling is given where it is used. */
+const count = (min: number, max: number) => z.number().int().min(min).max(max);
+
+/** A string checked by one of names.ts's judges, whose message says what is wrong. */
+const judged = (judge: (s: string) => string | null) => z.string().superRefine((v, ctx) => {
+  const e = judge(v);
+  if (e) ctx.addIssue({ code: 'custom', message: e });
+});
+/**
+ * Text we send in SMTP replies (greeting, DNSBL messages): printable ASCII, since
+ * RFC 5321 §4.2 replies are ASCII and a control character would reach the peer's terminal.
+ */
+const replyText = z.string().regex(/^[\x20-\x7e]*$/, 'printable ASCII only (it is sent in SMTP replies)');
 
 const port = z.number().int().min(0).max(65535);
 /** A port that may be switched off with `false` (e.g. no SMTPS listener). */
 const optionalPort = z.union([port, z.literal(false)]);
-const hostname = z.string().min(1).regex(/^[A-Za-z0-9.-]+$/, 'a host name (letters, digits, dots, hyphens)');
+const hostname = judged(hostNameError);
 /** "host", "[1.2.3.4]" (no MX lookup), or "[::1]". */
-const nextHop = z.string().min(1).regex(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)$/, 'a host name or [ip-address]');
+const nextHop = judged(nextHopError);
+const bindAddress = judged(bindAddressError);
+/** An optional host name: '' means "not set". */
+const optionalHost = judged((v) => (v === '' ? null : hostNameError(v)));
 
 export const SmartHostSchema = z.strictObject({
   host: nextHop,
@@ -33,16 +58,26 @@ export const SmartHostSchema = z.strictObject({
 
 export const RouteSchema = z.strictObject({
   /** "example.com" (that domain) or ".example.com" (any subdomain), mailertable style. */
-  domain: z.string().min(1).regex(/^\.?[A-Za-z0-9.-]+$/, 'a domain, or .domain for its subdomains'),
+  domain: judged(routeDomainError),
   mailer: z.enum(['esmtp', 'smtp', 'relay', 'local', 'error']),
   /** esmtp/smtp/relay: host or [ip]; local: user; error: "5.7.1:message". */
   host: z.string().default(''),
   port: port.optional(),
+}).superRefine((r, ctx) => {
+  // An SMTP route's host must be something we can connect to: `not a host!!` would
+  // otherwise be "deliverable" to `sendmail -bv` and fail at every delivery.
+  if (r.mailer === 'local' || r.mailer === 'error') return;
+  const m = /^(\[[^\]]*\]|[^:[\]]*)(?::(\d+))?$/.exec(r.host.trim());
+  const e = m ? (m[1] === '' ? null : nextHopError(m[1])) : `"${r.host}" is not host, host:port, [ip] or [ip]:port`;
+  if (e) ctx.addIssue({ code: 'custom', path: ['host'], message: e });
+  else if (m?.[2] !== undefined && (Number(m[2]) < 1 || Number(m[2]) > 65535)) {
+    ctx.addIssue({ code: 'custom', path: ['host'], message: `bad port ${m[2]} (1-65535)` });
+  }
 });
 
 export const DnsblSchema = z.strictObject({
   zone: hostname,
-  message: z.string().default('Rejected: $&{client_addr} listed at $&{zone}'),
+  message: replyText.default('Rejected: $&{client_addr} listed at $&{zone}'),
   tempfail: z.boolean().default(false),
   /** Answer codes that count as listed; empty = any 127.0.0.x answer. */
   match: z.array(z.string()).default([]),
@@ -56,7 +91,7 @@ export const AccessRuleSchema = z.strictObject({
 
 export const SlowQueueSchema = z.strictObject({
   enabled: z.boolean().default(false),
-  afterAttempts: z.number().int().min(1).default(5),
+  afterAttempts: count(1, 1000).default(5),
   afterAge: duration.default('1d'),
   queueRun: z.string().default('0 */4 * * *'),
 });
@@ -64,14 +99,19 @@ export const SlowQueueSchema = z.strictObject({
 export const SettingsSchema = z.strictObject({
   hostname: hostname.default('localhost'),
   listen: z.strictObject({
-    address: z.string().default('127.0.0.1'),
+    address: bindAddress.default('127.0.0.1'),
     smtp: optionalPort.default(2525),
     submission: optionalPort.default(2587),
     smtps: optionalPort.default(false),
   }).prefault({}),
   console: z.strictObject({
-    address: z.string().default('127.0.0.1'),
+    address: bindAddress.default('127.0.0.1'),
     port: optionalPort.default(8025),
+    /**
+     * A console bound off loopback speaks HTTPS with tls.cert/tls.key; this flag
+     * lets it speak plain HTTP instead (behind a TLS proxy, or a trusted LAN).
+     */
+    allowPlainHttp: z.boolean().default(false),
   }).prefault({}),
   domains: z.strictObject({
     local: z.array(hostname).default([]),
@@ -91,15 +131,15 @@ export const SettingsSchema = z.strictObject({
     online: z.strictObject({
       probe: z.enum(['smarthost', 'dns', 'none']).default('none'),
       /** Host to probe in `dns` mode (resolved through dns.servers, then connected). */
-      probeHost: z.string().default(''),
+      probeHost: optionalHost.default(''),
       flushOnOnline: z.boolean().default(true),
       /** Longest gap between re-checks while offline; 1s keeps "reachable again → first message sent" under 2 s. */
-      recheck: duration.default('1s'),
+      recheck: durationUpTo('1d').default('1s'),
       /**
        * Re-check this often while online, so a next hop that went away is noticed even
        * when no mail is failing (a failed delivery re-checks at once anyway).
        */
-      recheckOnline: duration.default('60s'),
+      recheckOnline: durationUpTo('1d').default('60s'),
     }).prefault({}),
     slowQueue: SlowQueueSchema.prefault({}),
     queueWarn: duration.default('4h'),
@@ -107,13 +147,15 @@ export const SettingsSchema = z.strictObject({
     doubleBounce: z.string().default('postmaster'),
     remotePort: port.default(25),
     /** First retry after this; doubles each attempt up to maxBackoff (Postfix: 300s..4000s). */
-    minBackoff: duration.default('5m'),
-    maxBackoff: duration.default('1h'),
+    // A week between attempts already means a message expires after a handful of tries.
+    minBackoff: durationUpTo('7d').default('5m'),
+    maxBackoff: durationUpTo('7d').default('1h'),
     concurrency: z.number().int().min(1).max(100).default(10),
-    connectTimeout: duration.default('30s'),
+    /** An hour is far beyond any SMTP server's greeting delay (RFC 5321 §4.5.3.2.1: 5 minutes). */
+    connectTimeout: durationUpTo('1h').default('30s'),
   }).prefault({}),
   rewrite: z.strictObject({
-    masqueradeAs: z.string().default(''),
+    masqueradeAs: optionalHost.default(''),
     masqueradeEntireDomain: z.boolean().default(false),
     masqueradeEnvelope: z.boolean().default(false),
     alwaysAddDomain: z.boolean().default(true),
@@ -125,25 +167,31 @@ export const SettingsSchema = z.strictObject({
     delayChecks: z.enum(['off', 'on', 'friend', 'hater']).default('off'),
   }).prefault({}),
   smtp: z.strictObject({
-    greeting: z.string().default('$j ESMTP'),
+    greeting: replyText.default('$j ESMTP'),
     privacy: z.array(z.enum(['novrfy', 'noexpn', 'needmailhelo', 'noetrn', 'goaway', 'authwarnings',
       'restrictqrun', 'restrictmailq'])).default(['novrfy', 'noexpn']),
     help: z.boolean().default(false),
-    maxMessageSize: z.number().int().min(1024).default(15 * 1024 * 1024),
-    maxRcptsPerMessage: z.number().int().min(1).default(100),
-    badRcptThrottle: z.number().int().min(0).default(4),
-    maxDaemonChildren: z.number().int().min(1).default(20),
+    // Ceilings (issue 11 §4): far above any real use, low enough that a typo
+    // such as 1e15 is refused instead of meaning "no limit" by accident.
+    /** 1 GiB: a message is one file in the spool and one SMTP transaction. */
+    maxMessageSize: count(1024, 1024 ** 3).default(15 * 1024 * 1024),
+    /** RFC 5321 §4.5.3.1.8 asks for at least 100; 100 000 is a mailing list's worth. */
+    maxRcptsPerMessage: count(1, 100_000).default(100),
+    badRcptThrottle: count(0, 100_000).default(4),
+    /** Each session is a socket and some memory; 10 000 is beyond one process's sensible load. */
+    maxDaemonChildren: count(1, 10_000).default(20),
     /** Concurrent sessions on submission and smtps together: a pool of their own (anvil.ts). */
-    maxSubmissionChildren: z.number().int().min(1).default(20),
+    maxSubmissionChildren: count(1, 10_000).default(20),
     /** Concurrent sessions per client address (Sendmail ClientConnLimit); 0 = no limit. */
-    clientConnLimit: z.number().int().min(0).default(10),
+    clientConnLimit: count(0, 10_000).default(10),
     /** New connections per client address per minute (ConnectionRateThrottle, Postfix anvil); 0 = no limit. */
-    clientConnRate: z.number().int().min(0).default(100),
-    maxHeadersLength: z.number().int().min(1024).default(32000),
-    /** Free 1 KiB blocks the spool's filesystem must keep; below this, 452 4.3.1. */
-    minFreeBlocks: z.number().int().min(0).default(100),
+    clientConnRate: count(0, 1_000_000).default(100),
+    /** 1 MiB of header is already hostile (Postfix's header_size_limit is 100 KiB). */
+    maxHeadersLength: count(1024, 1024 ** 2).default(32000),
+    /** Free 1 KiB blocks the spool's filesystem must keep; below this, 452 4.3.1. Ceiling: 1 PiB. */
+    minFreeBlocks: count(0, 2 ** 40).default(100),
     /** Unknown commands and syntax errors before the session is closed (421). */
-    maxErrors: z.number().int().min(1).default(10),
+    maxErrors: count(1, 1000).default(10),
   }).prefault({}),
   tls: z.strictObject({
     cert: z.string().default(''),
@@ -165,7 +213,7 @@ export const SettingsSchema = z.strictObject({
   dns: z.strictObject({
     /** "ip" or "ip:port"; empty = the system's resolvers. */
     servers: z.array(z.string()).default([]),
-    timeout: duration.default('5s'),
+    timeout: durationUpTo('5m').default('5s'),
   }).prefault({}),
 });
 

@@ -9,8 +9,7 @@ import type { FieldError } from '../contracts.ts';
 import type { Settings } from './schema.ts';
 import { validateAccessRules } from './access-map.ts';
 import { validateUsers } from './password-hash.ts';
-
-const DOMAIN_RE = /^\.?([A-Za-z0-9_-]+\.)*[A-Za-z0-9_-]+\.?$/;
+import { hostNameError } from './names.ts';
 
 /** `domains.relay`: "192.168.0.0/24", "10.0.0.5", "2001:db8::/32" or a domain. */
 export function validateRelayEntries(entries: readonly string[]): FieldError[] {
@@ -27,7 +26,7 @@ export function validateRelayEntries(entries: readonly string[]): FieldError[] {
       else if (!/^\d{1,3}$/.test(prefix) || Number(prefix) > (family === 4 ? 32 : 128)) {
         errors.push({ path, message: `"${entry}" has a bad prefix length "/${prefix}" (0–${family === 4 ? 32 : 128})` });
       }
-    } else if (!isIP(entry) && (/^[\d.]+$/.test(entry) || !DOMAIN_RE.test(entry))) {
+    } else if (!isIP(entry) && (/^[\d.]+$/.test(entry) || hostNameError(entry.replace(/^\./, '')))) {
       errors.push({ path, message: `"${entry}" is not an IP address, a network (CIDR) or a domain` });
     }
   });

@@ -1,12 +1,11 @@
 // Who may talk to the console: the Host header must name the address we are bound
 // to (DNS rebinding defence), and the request must carry the token (Bearer header,
-// the session cookie, or `?token=` on a page load). This module answers questions;
-// it never writes a response body.
+// for scripts), a session cookie (session.ts), or `?token=` on a page load. This
+// module answers questions; it never writes a response body.
 import type { IncomingMessage } from 'node:http';
 import net from 'node:net';
+import type { Sessions } from './session.ts';
 import { tokenMatches } from './token.ts';
-
-export const COOKIE_NAME = 'mailstop_console';
 
 const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]'];
 
@@ -28,10 +27,13 @@ function hostForm(address: string): string {
  * send the attacker's host name, so only literal addresses (and `localhost` when
  * we are on loopback) are accepted — never an arbitrary name.
  */
-export function hostAllowed(hostHeader: string | undefined, boundAddress: string, port: number): boolean {
+export function hostAllowed(hostHeader: string | undefined, boundAddress: string, port: number, names: readonly string[] = []): boolean {
   if (!hostHeader) return false;
   const host = hostHeader.trim().toLowerCase();
   const allowed = new Set<string>([`${hostForm(boundAddress).toLowerCase()}:${port}`]);
+  // Names given by the caller (the certificate's host name on an HTTPS console):
+  // rebinding cannot forge them, since the browser checks the certificate first.
+  for (const name of names) allowed.add(`${name.toLowerCase()}:${port}`);
   if (isLoopback(boundAddress)) for (const name of LOOPBACK_NAMES) allowed.add(`${name}:${port}`);
   if (allowed.has(host)) return true;
   if (isWildcard(boundAddress)) {
@@ -51,7 +53,13 @@ export function readCookie(req: IncomingMessage, name: string): string | undefin
   for (const part of header.split(';')) {
     const eq = part.indexOf('=');
     if (eq < 0) continue;
-    if (part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
+    if (part.slice(0, eq).trim() !== name) continue;
+    // A malformed %-escape from some other program's cookie is no session, not an error.
+    try {
+      return decodeURIComponent(part.slice(eq + 1).trim());
+    } catch {
+      return undefined;
+    }
   }
   return undefined;
 }
@@ -62,17 +70,9 @@ export function bearer(req: IncomingMessage): string | undefined {
   return m ? m[1] : undefined;
 }
 
-/** Token from the Authorization header or the session cookie (not the query string). */
-export function authenticated(req: IncomingMessage, token: string): boolean {
-  return tokenMatches(bearer(req), token) || tokenMatches(readCookie(req, COOKIE_NAME), token);
-}
-
-/**
- * The session cookie: HttpOnly so page scripts never see the token, SameSite=Strict
- * so another site cannot ride on it (CSRF). No Max-Age: it lasts the browser session.
- */
-export function sessionCookie(token: string): string {
-  return `${COOKIE_NAME}=${encodeURIComponent(token)}; Path=/; HttpOnly; SameSite=Strict`;
+/** The token in the Authorization header (scripts), or this console's session cookie (browsers). */
+export function authenticated(req: IncomingMessage, token: string, sessions: Sessions): boolean {
+  return tokenMatches(bearer(req), token) || sessions.valid(readCookie(req, sessions.cookieName));
 }
 
 /**

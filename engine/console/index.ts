@@ -1,15 +1,20 @@
 // The headless console: the EngineApi and the built renderer over loopback HTTP
-// (DESIGN.md "mailstop serve"). It owns the HTTP server, the access rules and the
-// URL it prints; every call goes straight to EngineApi, so it never holds mail
-// logic of its own, and it never builds the renderer.
+// (DESIGN.md "mailstop serve"), or HTTPS with the mail certificate when bound to
+// another address (issue 11 §5). It owns the HTTP server, the access rules and
+// the URL it prints; every call goes straight to EngineApi, so it never holds
+// mail logic of its own, and it never builds the renderer.
 import http from 'node:http';
+import https from 'node:https';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { PACKAGE_ROOT } from '../package-root.ts';
 import { randomBytes } from 'node:crypto';
 import type { EngineApi } from '../api.ts';
 import { handleCall, handleEvents } from './api-routes.ts';
-import { authenticated, hostAllowed, originAllowed, sessionCookie } from './guard.ts';
+import { isLoopbackAddress } from '../config/names.ts';
+import { authenticated, hostAllowed, originAllowed } from './guard.ts';
+import { createSessions, type Sessions } from './session.ts';
 import { contentSecurityPolicy } from './csp.ts';
 import { serveStatic } from './static.ts';
 import { loadOrCreateToken, tokenMatches } from './token.ts';
@@ -22,11 +27,27 @@ export interface ConsoleOptions {
   home: string;
   /** Built renderer; defaults to `<repo>/dist/renderer`. */
   staticDir?: string;
+  /** PEM certificate and key: the console speaks HTTPS (required off loopback unless allowPlainHttp). */
+  tls?: { cert: Buffer | string; key: Buffer | string };
+  /** Off loopback without TLS: plain HTTP anyway (console.allowPlainHttp; behind a TLS proxy). */
+  allowPlainHttp?: boolean;
+  /** Host names the console answers to besides its address (the certificate's name, e.g. `hostname`). */
+  names?: string[];
+}
+
+/** A console that must not start as configured; the message names the field. */
+export class ConsoleConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConsoleConfigError';
+  }
 }
 
 export interface ConsoleHandle {
-  /** The URL to open, token included: `http://127.0.0.1:8025/?token=…`. */
+  /** The URL to open, token included: `http://127.0.0.1:8025/?token=…` (https off loopback). */
   url: string;
+  /** Where the socket really is: `127.0.0.1:8025`, `0.0.0.0:8025` (every interface). */
+  listening: string;
   token: string;
   port: number;
   close(): Promise<void>;
@@ -52,29 +73,48 @@ function plain(res: http.ServerResponse, status: number, text: string, type = 't
 }
 
 export async function startConsole(api: EngineApi, opts: ConsoleOptions): Promise<ConsoleHandle> {
+  // The token can add a `|program` alias: it never crosses a network in clear
+  // text unless the administrator says so (a TLS proxy in front, a trusted LAN).
+  if (!isLoopbackAddress(opts.address) && !opts.tls && !opts.allowPlainHttp) {
+    throw new ConsoleConfigError(`console.address: ${opts.address} is not loopback: the console then needs tls.cert and tls.key ` +
+      '(it speaks HTTPS), or console.allowPlainHttp: true');
+  }
   const token = await loadOrCreateToken(opts.home);
   const staticDir = path.resolve(opts.staticDir ?? DEFAULT_STATIC_DIR);
   const streams = new Set<() => void>();
+  const wildcard = opts.address === '0.0.0.0' || opts.address === '::';
+  // A wildcard bind is reached by the machine's name: answer to it too.
+  const names = [...(opts.names ?? []), ...(wildcard && !opts.names?.length ? [os.hostname()] : [])];
   let port = opts.port;
+  // Made once the port is known (the cookie is named after it); no request comes earlier.
+  let sessions!: Sessions;
 
-  const server = http.createServer((req, res) => {
+  const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => {
     handle(req, res).catch((err: unknown) => {
       if (!res.headersSent) plain(res, 500, `internal error: ${err instanceof Error ? err.message : String(err)}\n`);
       else res.destroy();
     });
-  });
+  };
+  const server = opts.tls
+    ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key, minVersion: 'TLSv1.2' }, onRequest)
+    : http.createServer(onRequest);
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     baseHeaders(res);
     // DNS rebinding: a page on evil.example re-pointed at 127.0.0.1 still sends
     // "Host: evil.example". 421 = "not the server you meant" (RFC 9110 §15.5.20).
-    if (!hostAllowed(req.headers.host, opts.address, port)) {
+    if (!hostAllowed(req.headers.host, opts.address, port, names)) {
       return plain(res, 421, 'misdirected request: this console answers only to its own address\n');
     }
-    const url = new URL(req.url ?? '/', 'http://console.invalid');
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://console.invalid');
+    } catch {
+      return plain(res, 400, 'bad request: malformed URL\n');
+    }
 
     if (url.pathname.startsWith('/api/')) {
-      if (!authenticated(req, token)) return plain(res, 401, 'missing or wrong token\n');
+      if (!authenticated(req, token, sessions)) return plain(res, 401, 'missing or wrong token\n');
       if (!originAllowed(req)) return plain(res, 403, 'cross-origin request refused\n');
       if (url.pathname === '/api/events') {
         if (req.method !== 'GET') return plain(res, 405, 'use GET\n');
@@ -83,7 +123,14 @@ export async function startConsole(api: EngineApi, opts: ConsoleOptions): Promis
           return () => streams.delete(stop);
         });
       }
-      return handleCall(api, decodeURIComponent(url.pathname.slice('/api/'.length)), req, res);
+      let method: string;
+      try {
+        method = decodeURIComponent(url.pathname.slice('/api/'.length));
+      } catch {
+        // `/api/%ZZ`: the client's mistake, not ours (RFC 9110 §15.5.1).
+        return plain(res, 400, 'bad request: malformed %-escape in the URL\n');
+      }
+      return handleCall(api, method, req, res);
     }
 
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -96,10 +143,10 @@ export async function startConsole(api: EngineApi, opts: ConsoleOptions): Promis
       // Trade the token in the URL for a cookie and drop it from the address bar,
       // so it does not linger in history or get copied along with the link.
       url.searchParams.delete('token');
-      res.writeHead(303, { 'Set-Cookie': sessionCookie(token), Location: url.pathname + url.search, 'Cache-Control': 'no-store' });
+      res.writeHead(303, { 'Set-Cookie': sessions.create().setCookie, Location: url.pathname + url.search, 'Cache-Control': 'no-store' });
       return void res.end();
     }
-    if (!authenticated(req, token)) return plain(res, 401, UNAUTHORIZED_PAGE, 'text/html; charset=utf-8');
+    if (!authenticated(req, token, sessions)) return plain(res, 401, UNAUTHORIZED_PAGE, 'text/html; charset=utf-8');
 
     const nonce = randomBytes(16).toString('base64');
     const file = await serveStatic(staticDir, url.pathname, nonce);
@@ -118,12 +165,15 @@ export async function startConsole(api: EngineApi, opts: ConsoleOptions): Promis
     });
   });
   port = (server.address() as net.AddressInfo).port;
-  // A wildcard bind is still opened through loopback on this machine.
-  const shown = opts.address === '0.0.0.0' || opts.address === '::' ? '127.0.0.1'
-    : net.isIPv6(opts.address) ? `[${opts.address}]` : opts.address;
+  sessions = createSessions(port, { secure: !!opts.tls });
+  const literal = (a: string) => (net.isIPv6(a) ? `[${a}]` : a);
+  // The URL names where the console really is: a wildcard bind is reached by the
+  // machine's name (the certificate's, when there is one), not by 127.0.0.1.
+  const shown = wildcard ? names[0] : literal(opts.address);
 
   return {
-    url: `http://${shown}:${port}/?token=${token}`,
+    url: `${opts.tls ? 'https' : 'http'}://${shown}:${port}/?token=${token}`,
+    listening: `${literal(opts.address)}:${port}`,
     token,
     port,
     async close() {

@@ -10,6 +10,8 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { startConsole } from '../console/index.ts';
+import { isLoopbackAddress } from '../config/names.ts';
+import { readTlsFiles } from '../tls/material.ts';
 import { createEngine as createRealEngine, type CreateEngineOptions, type Engine } from '../index.ts';
 import { serveControl } from './control-socket.ts';
 import { startPickup } from './pickup.ts';
@@ -39,6 +41,8 @@ export interface Host {
   engine: Engine;
   /** The console's URL (token included), when it runs. */
   consoleUrl: string | null;
+  /** Where the console really listens ("0.0.0.0:8025", "127.0.0.1:8025"), when it runs. */
+  consoleListening: string | null;
   /** Why the console is not running although asked for (e.g. its port is taken). */
   consoleError: string | null;
   /** The public socket's path in an installed instance. */
@@ -93,21 +97,31 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     await engine.pickupSpool();
     let consoleUrl: string | null = null;
     let consoleError: string | null = null;
+    let consoleListening: string | null = null;
     const settings = await engine.getSettings();
     if (wantConsole && settings.console.port !== false) {
+      const { address, port, allowPlainHttp } = settings.console;
       try {
-        const handle = await startConsole(engine, { address: settings.console.address, port: settings.console.port, home });
+        // Off loopback the console speaks HTTPS with the mail certificate (issue 11 §5).
+        const files = isLoopbackAddress(address) ? null : await readTlsFiles(settings.tls, home);
+        const handle = await startConsole(engine, {
+          address, port, home, allowPlainHttp,
+          ...(files ? { tls: { cert: files.cert, key: files.key } } : {}),
+          ...(settings.hostname !== 'localhost' && !isLoopbackAddress(address) ? { names: [settings.hostname] } : {}),
+        });
         stack.push(handle);
         consoleUrl = handle.url;
+        consoleListening = handle.listening;
       } catch (e) {
-        // Mail keeps flowing without the console; the caller says why it is missing.
+        // Mail keeps flowing without the console; the caller says why it is missing, naming the field.
         if (!(e instanceof Error)) throw e;
-        consoleError = e.message;
+        const code = (e as NodeJS.ErrnoException).code;
+        consoleError = code === 'EADDRINUSE' ? `console.port: ${address}:${port} is in use` : e.message;
       }
     }
     let closing: Promise<void> | null = null;
     return {
-      home, engine, consoleUrl, consoleError, publicSocket,
+      home, engine, consoleUrl, consoleListening, consoleError, publicSocket,
       close: () => (closing ??= closeAll(stack)),
     };
   } catch (e) {

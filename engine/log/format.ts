@@ -1,6 +1,7 @@
 // Text shapes of the maillog, kept byte-compatible with Sendmail's so that log
 // readers written for it (pflogsumm-style scripts, grep one-liners) keep working
 // (shared/reference/sendmail-formats.md). Pure functions; no I/O.
+import { inert } from '../inert-text.ts';
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const pad2 = (n: number): string => String(n).padStart(2, '0');
@@ -29,9 +30,13 @@ export function syslogPrefix(date: Date, host: string, pid: number, program = 'm
   return `${MONTHS[date.getMonth()]} ${day} ${time} ${host} ${program}[${pid}]:`;
 }
 
-/** One log field value on one line: CR/LF/controls would let a remote reply forge log lines. */
+/**
+ * One log field value on one line: a line break would let a remote reply forge
+ * log lines, and ESC/NUL/BEL would act on the terminal of whoever reads the log.
+ * Line breaks and tabs become spaces; other controls are shown escaped (`\x1b`).
+ */
 export function logSafe(text: string): string {
-  return text.replace(/[\x00-\x1f\x7f]+/g, ' ').replace(/ {2,}/g, ' ').trim();
+  return inert(text).replace(/ {2,}/g, ' ').trim();
 }
 
 /**

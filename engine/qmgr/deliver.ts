@@ -8,8 +8,18 @@
 import type {
   DeliveryReport, DeliveryResult, Destination, OutboundMessage, QueueEntry,
 } from '../contracts.ts';
+import { inert } from '../inert-text.ts';
 import { isLocalDomain } from '../resolve/index.ts';
 import type { QmgrDeps } from './types.ts';
+
+/**
+ * A result as it will be stored, logged, shown and put in a DSN: the peer's (or
+ * program's, or file's) words with every control character escaped (issue 11 §3).
+ * This is where outside text enters the queue, so nothing downstream sees it raw.
+ */
+function inertResult<T extends { reply: string; remoteMta?: string }>(r: T): T {
+  return { ...r, reply: inert(r.reply), ...(r.remoteMta !== undefined ? { remoteMta: inert(r.remoteMta) } : {}) };
+}
 
 /** One destination (or resolution failure) of a recipient, and what this attempt did to it. */
 export interface DestinationOutcome {
@@ -178,7 +188,7 @@ export async function attemptDelivery(deps: QmgrDeps, entry: QueueEntry, control
   // unknown`: an administrator greps the log for every recipient, and `flush -v`
   // must say why nothing was sent. No relay= — no host was talked to.
   const report = (address: string, result: Pick<DeliveryResult, 'status' | 'reply' | 'dsnStatus'>) => {
-    const r = { ...result, address } as DeliveryResult;
+    const r = inertResult({ ...result, address } as DeliveryResult);
     deps.log.toLine(entry, r, { mailer: resolutionMailer(address, deps), attemptStart: startedAt });
     deps.emit({ type: 'delivery:result', id: entry.id, address, status: r.status, reply: r.reply });
   };
@@ -199,7 +209,8 @@ export async function attemptDelivery(deps: QmgrDeps, entry: QueueEntry, control
         open++;
         const deferred = f.status.startsWith('4');
         const status = deferred ? 'deferred' : 'bounced';
-        addPart(index, { key, address: f.address, status, reply: f.reason, dsnStatus: f.status });
+        // A failure's reason can quote a file (aliases, .forward, a route's error: text).
+        addPart(index, { key, address: f.address, status, reply: inert(f.reason), dsnStatus: f.status });
         report(f.address, { status, reply: f.reason, dsnStatus: f.status });
       }
       for (const raw of res.destinations) {
@@ -226,7 +237,7 @@ export async function attemptDelivery(deps: QmgrDeps, entry: QueueEntry, control
         report(r.address, o);
       }
     } catch (err) {
-      const o = { status: 'deferred', reply: `address resolution failed: ${(err as Error).message}`, dsnStatus: '4.3.0' } as const;
+      const o = { status: 'deferred', reply: inert(`address resolution failed: ${(err as Error).message}`), dsnStatus: '4.3.0' } as const;
       own.set(index, { index, ...o, parts: [] });
       report(r.address, o);
     }
@@ -253,7 +264,8 @@ export async function attemptDelivery(deps: QmgrDeps, entry: QueueEntry, control
       report = interruptedReport(dests);
     } else {
       deps.emit({ type: 'delivery:attempting', id: entry.id, recipients: dests.map((d) => d.address), nexthop: dests[0].nexthop });
-      const onTranscript = (line: string) => {
+      const onTranscript = (raw: string) => {
+        const line = inert(raw);
         // Sendmail logs every outbound TLS handshake; the transport notes it once per session.
         if (line.startsWith(TLS_NOTE)) deps.log.info(entry.id, line.slice(4));
         transcript.push(line);
@@ -269,7 +281,8 @@ export async function attemptDelivery(deps: QmgrDeps, entry: QueueEntry, control
       }
       if (control.signal?.aborted) interrupted = true;
     }
-    const matched = matchResults(dests, report.results);
+    const matched = matchResults(dests, report.results).map(inertResult);
+    const relay = report.relay === undefined ? undefined : inert(report.relay);
     if (!interrupted && needsNetwork(dests[0]) && !unreachable) {
       const gone = matched.find(nextHopUnreachable);
       if (gone) unreachable = { nexthop: dests[0].smartHost ? `smart host ${dests[0].nexthop}` : dests[0].nexthop, reply: gone.reply };
@@ -280,8 +293,8 @@ export async function attemptDelivery(deps: QmgrDeps, entry: QueueEntry, control
         const passed = result.status === 'sent' && result.dsnPassedOn ? { dsnPassedOn: true } : {};
         addPart(index, { key: destinationKey(d), address: d.address, status: result.status, reply: result.reply, dsnStatus: result.dsnStatus, remoteMta: result.remoteMta, ...passed });
       }
-      deps.log.toLine(entry, { ...result, address: d.address }, { mailer: d.mailer, relay: report.relay, attemptStart: groupStart });
-      deps.emit({ type: 'delivery:result', id: entry.id, address: d.address, status: result.status, reply: result.reply, relay: report.relay });
+      deps.log.toLine(entry, { ...result, address: d.address }, { mailer: d.mailer, relay, attemptStart: groupStart });
+      deps.emit({ type: 'delivery:result', id: entry.id, address: d.address, status: result.status, reply: result.reply, relay });
     });
   }
 

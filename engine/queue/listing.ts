@@ -7,6 +7,7 @@
 // Layout reference: /work/shared/reference/sendmail-formats.md and Sendmail's
 // queue.c printqueue(): `%8ld %.16s ` size and ctime(), status `(%.60s)`.
 import type { QueueEntry, QueueId } from '../contracts.ts';
+import { inert } from '../inert-text.ts';
 
 export interface MailqOptions {
   /** The spool directory, printed on the first line. */
@@ -53,13 +54,17 @@ export function defaultReason(entry: QueueEntry, now: number): string {
   return 'Deferred: waiting for a queue run';
 }
 
-/** One line, at most 60 characters: a status with a newline in it would shift every script's line count. */
+/**
+ * One line, at most 60 characters: a status with a newline in it would shift every
+ * script's line count. Controls are shown escaped: qmgr stored them that way, and
+ * this is the last line of defence before an administrator's terminal (issue 11 §3).
+ */
 function statusText(entry: QueueEntry, now: number): string {
-  const text = (entry.reason?.trim() || defaultReason(entry, now)).replace(/\s+/g, ' ');
+  const text = inert(entry.reason?.trim() || defaultReason(entry, now)).replace(/\s+/g, ' ');
   return text.slice(0, STATUS_MAX);
 }
 
-const angle = (address: string) => `<${address}>`;
+const angle = (address: string) => `<${inert(address)}>`;
 
 /**
  * Sendmail's `mailq` output, ending with a newline. Every entry has a status line

@@ -15,6 +15,7 @@ import type { Cleanup } from '../cleanup/index.ts';
 import type { Settings } from '../config/schema.ts';
 import type { QueueEntry } from '../contracts.ts';
 import { SmtpError } from '../contracts.ts';
+import { asciiReply, hasUnsafe, inert } from '../inert-text.ts';
 import type { SmtpPolicy } from '../policy/types.ts';
 import type { Spool } from '../queue/types.ts';
 import type { TLSSocket } from 'node:tls';
@@ -90,8 +91,19 @@ interface ClosableConnection {
   close(): void;
 }
 
-/** Build an smtp-server callback error carrying its reply (enhanced code in the text). */
-const asReply = (e: SmtpError) => Object.assign(new Error(e.message), { responseCode: e.responseCode });
+/**
+ * Build an smtp-server callback error carrying its reply (enhanced code in the
+ * text). Reply text is ASCII (RFC 5321 §4.2), whatever the message quotes.
+ */
+const asReply = (e: SmtpError) => Object.assign(new Error(asciiReply(e.message)), { responseCode: e.responseCode });
+
+/**
+ * RFC 5321 §4.1.2: no control character belongs in a path (qtextSMTP is %d32-126).
+ * Refused before anything stores, logs or echoes the address (issue 11 §3).
+ */
+function controlInAddress(address: string, enhanced: '5.1.7' | '5.1.3'): SmtpError | null {
+  return hasUnsafe(address) ? new SmtpError(553, enhanced, 'Bad address syntax: control character in address') : null;
+}
 
 export function createSmtpd(deps: SmtpdDeps): Smtpd {
   const servers: SMTPServer[] = [];
@@ -194,6 +206,8 @@ export function createSmtpd(deps: SmtpdDeps): Smtpd {
       onMailFrom(address, session, callback) {
         const state = stateOf(session);
         state.discardTransaction = false;
+        const bad = controlInAddress(address.address, '5.1.7');
+        if (bad) return callback(replyFor('check_mail', inert(address.address), session, bad));
         mailFrom(address.address, declaredSize(address.args), session, state).then(() => callback(), (err: unknown) => callback(replyFor('check_mail', address.address, session, err)));
       },
 
@@ -201,6 +215,8 @@ export function createSmtpd(deps: SmtpdDeps): Smtpd {
         const state = stateOf(session);
         const raw = state.rawRecipient;
         state.rawRecipient = undefined;
+        const bad = controlInAddress(address.address, '5.1.3');
+        if (bad) return callback(replyFor('check_rcpt', inert(address.address), session, bad));
         throttle(session, state).then(() => rcptTo(address.address, raw, session, state)).then(() => callback(), (err: unknown) => {
           if (err instanceof SmtpError && err.responseCode >= 500) state.badRecipients++;
           callback(replyFor('check_rcpt', address.address, session, err));

@@ -89,7 +89,7 @@ describe('updateSettings: listen.*', () => {
     const taken = await occupied();
 
     const got = await e.updateSettings({ listen: { smtp: taken } });
-    expect(got).toEqual({ ok: false, errors: [{ path: 'listen.smtp', message: `port ${taken} is in use` }] });
+    expect(got).toEqual({ ok: false, errors: [{ path: 'listen.smtp', message: `127.0.0.1:${taken} is in use` }] });
     expect((await e.status()).listeners).toEqual(before);
     for (const l of before) expect(await greeting(l.port)).toBe('220');
     expect((await e.getSettings()).listen.smtp).toBe(0);

@@ -125,8 +125,9 @@ describe('main', () => {
     await fs.writeFile(path.join(home, 'config.json'),
       JSON.stringify({ listen: { smtp: 0, submission: 0, smtps: 0 }, console: { port: false } }));
     const got = await run(['serve']);
-    expect(got.code).toBe(70);
-    expect(got.stderr).toBe('mailstop: cannot start: listen.smtps: implicit TLS needs tls.cert and tls.key\n');
+    // Refused as configuration (issue 11 §4): the same check as config set and the UI.
+    expect(got.code).toBe(78);
+    expect(got.stderr).toBe(`mailstop: ${path.join(home, 'config.json')}: listen.smtps: implicit TLS needs tls.cert and tls.key (or set it to false)\n`);
     await expect(fs.access(path.join(home, 'run', 'engine.pid'))).rejects.toThrow();
   });
 

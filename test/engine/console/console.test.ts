@@ -50,6 +50,12 @@ function request(p: string, opts: { method?: string; headers?: Record<string, st
 
 const json = { 'Content-Type': 'application/json' };
 
+/** A browser's way in: `?token=` traded for a session cookie; returns `name=value`. */
+async function session(): Promise<string> {
+  const got = await request(`/?token=${consoleHandle.token}`);
+  return String(got.headers['set-cookie']).split(';')[0];
+}
+
 describe('console access', () => {
   it('prints a URL with the token that is kept in <home>/console-token (0600)', async () => {
     const file = path.join(home, 'console-token');
@@ -71,14 +77,18 @@ describe('console access', () => {
   const cases: { name: string; path: string; headers: Record<string, string>; method?: string; want: number }[] = [
     { name: 'API without token', path: '/api/status', method: 'POST', headers: { ...json }, want: 401 },
     { name: 'API with wrong token', path: '/api/status', method: 'POST', headers: { ...json, Authorization: 'Bearer nope' }, want: 401 },
-    { name: 'API with wrong cookie', path: '/api/status', method: 'POST', headers: { ...json, Cookie: 'mailstop_console=nope' }, want: 401 },
+    { name: 'API with wrong cookie', path: '/api/status', method: 'POST', headers: { ...json, Cookie: 'mailstop_console_PORT=nope' }, want: 401 },
+    // The cookie never carries the token itself any more (issue 11 §5), so a token-valued cookie is no session.
+    { name: 'API with the token as a cookie', path: '/api/status', method: 'POST', headers: { ...json, Cookie: 'mailstop_console_PORT=TOKEN; mailstop_console=TOKEN' }, want: 401 },
     { name: 'page without token', path: '/', headers: {}, want: 401 },
     { name: 'page with wrong ?token=', path: '/?token=wrong', headers: {}, want: 401 },
     { name: 'events without token', path: '/api/events', headers: {}, want: 401 },
     { name: 'foreign Host (DNS rebinding)', path: '/api/status', method: 'POST', headers: { ...json, Host: `evil.example:${0}` }, want: 421 },
     { name: 'foreign Host on the page', path: '/?token=TOKEN', headers: { Host: 'evil.example' }, want: 421 },
     { name: 'right token, wrong port in Host', path: '/api/status', method: 'POST', headers: { ...json, Authorization: 'Bearer TOKEN', Host: '127.0.0.1:1' }, want: 421 },
-    { name: 'cross-origin POST with the cookie', path: '/api/status', method: 'POST', headers: { ...json, Cookie: 'mailstop_console=TOKEN', Origin: 'http://evil.example' }, want: 403 },
+    { name: 'cross-origin POST with the cookie', path: '/api/status', method: 'POST', headers: { ...json, Cookie: 'SESSION', Origin: 'http://evil.example' }, want: 403 },
+    { name: 'malformed %-escape in an API path', path: '/api/%ZZ', method: 'POST', headers: { ...json, Authorization: 'Bearer TOKEN' }, want: 400 },
+    { name: 'malformed %-escape in a page path', path: '/%ZZ%', headers: { Cookie: 'SESSION' }, want: 404 },
     { name: 'unknown method', path: '/api/shutdownEverything', method: 'POST', headers: { ...json, Authorization: 'Bearer TOKEN' }, want: 404 },
     { name: 'subscribe is not a call', path: '/api/subscribe', method: 'POST', headers: { ...json, Authorization: 'Bearer TOKEN' }, want: 404 },
     { name: 'form post (not JSON)', path: '/api/status', method: 'POST', headers: { 'Content-Type': 'text/plain', Authorization: 'Bearer TOKEN' }, want: 415 },
@@ -86,7 +96,9 @@ describe('console access', () => {
   ];
   for (const c of cases) {
     it(`refuses: ${c.name} → ${c.want}`, async () => {
-      const headers = Object.fromEntries(Object.entries(c.headers).map(([k, v]) => [k, v.replace('TOKEN', consoleHandle.token)]));
+      const cookie = Object.values(c.headers).includes('SESSION') ? await session() : '';
+      const headers = Object.fromEntries(Object.entries(c.headers).map(([k, v]) =>
+        [k, v.replaceAll('TOKEN', consoleHandle.token).replace('PORT', String(consoleHandle.port)).replace('SESSION', cookie)]));
       const got = await request(c.path.replace('TOKEN', consoleHandle.token), { method: c.method, headers, body: c.method === 'POST' ? '[]' : undefined });
       expect(got.status).toBe(c.want);
       expect(got.body).not.toContain('"result"');
@@ -178,6 +190,9 @@ describe('console pages', () => {
     const cookie = String(got.headers['set-cookie']);
     expect(cookie).toMatch(/HttpOnly/);
     expect(cookie).toMatch(/SameSite=Strict/);
+    // A per-session value under a name that carries the port: never the token (issue 11 §5).
+    expect(cookie).toMatch(new RegExp(`^mailstop_console_${consoleHandle.port}=[A-Za-z0-9_-]{43};`));
+    expect(cookie).not.toContain(consoleHandle.token);
     const page = await request('/queue', { headers: { Cookie: cookie.split(';')[0] } });
     expect(page.status).toBe(200);
     expect(page.body).toContain('app');
@@ -218,4 +233,51 @@ describe('console pages', () => {
       await bare.close();
     }
   });
+});
+
+describe('console off loopback (issue 11 §5)', () => {
+  it('refuses a non-loopback address without TLS or console.allowPlainHttp, naming the field', async () => {
+    await expect(startConsole(engine.api, { address: '0.0.0.0', port: 0, home, staticDir }))
+      .rejects.toThrow(/^console\.address: 0\.0\.0\.0 is not loopback: .*tls\.cert and tls\.key.*allowPlainHttp/);
+  });
+
+  it('with allowPlainHttp: plain HTTP, and the URL and the listening line say where it really is', async () => {
+    const h = await startConsole(engine.api, { address: '0.0.0.0', port: 0, home, staticDir, allowPlainHttp: true, names: ['console.test'] });
+    try {
+      expect(h.listening).toBe(`0.0.0.0:${h.port}`);
+      expect(h.url).toBe(`http://console.test:${h.port}/?token=${h.token}`);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('with the certificate: HTTPS, a Secure cookie, and the certificate\'s name in the URL', async () => {
+    const { generateSelfSigned } = await import('../../../engine/tls/generate.ts');
+    const certFile = path.join(home, 'tls', 'console-cert.pem');
+    const keyFile = path.join(home, 'tls', 'console-key.pem');
+    await generateSelfSigned({ hostname: 'console.test', certFile, keyFile });
+    const cert = await fs.readFile(certFile);
+    const h = await startConsole(engine.api, {
+      address: '0.0.0.0', port: 0, home, staticDir, tls: { cert, key: await fs.readFile(keyFile) }, names: ['console.test'],
+    });
+    try {
+      expect(h.url).toBe(`https://console.test:${h.port}/?token=${h.token}`);
+      const https = await import('node:https');
+      const got = await new Promise<{ status: number; cookie: string }>((resolve, reject) => {
+        const req = https.request({
+          host: '127.0.0.1', port: h.port, path: `/?token=${h.token}`, servername: 'console.test', ca: cert,
+          headers: { Host: `console.test:${h.port}` },
+        }, (res) => {
+          res.resume();
+          resolve({ status: res.statusCode ?? 0, cookie: String(res.headers['set-cookie']) });
+        });
+        req.on('error', reject);
+        req.end();
+      });
+      expect(got.status).toBe(303);
+      expect(got.cookie).toMatch(/; Secure$/);
+    } finally {
+      await h.close();
+    }
+  }, 60_000);
 });

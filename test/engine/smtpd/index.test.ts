@@ -198,7 +198,8 @@ describe('smtpd limits', () => {
   }
 
   it('answers MAIL FROM with 452 4.3.1 when the spool disk is below smtp.minFreeBlocks', async () => {
-    const r = await start({ smtp: { minFreeBlocks: 2 ** 50 } });
+    // 1 PiB free: more than this disk has (and the ceiling of the setting, issue 11 §4).
+    const r = await start({ smtp: { minFreeBlocks: 2 ** 40 } });
     const c = await client(r);
     expect(await c.cmd('MAIL FROM:<a@example.com>')).toBe('452 4.3.1 Insufficient system storage; please try again later');
     expect(codeOf(await c.cmd('RCPT TO:<bob@example.org>'))).toBe('503 5.5.1');
