@@ -190,3 +190,10 @@ export class SmtpError extends Error {
 /** Time source; tests inject one to move time without sleeping (issue 3). */
 export interface Clock { now(): number }
 export const systemClock: Clock = { now: () => Date.now() };
+
+/**
+ * One clock hour of the engine's history (Overview chart; engine/log/history.ts).
+ * Every count is of messages: received (queued), delivered (left the queue
+ * delivered), bounced (returned to sender), and the queue size at the hour's end.
+ */
+export interface HistoryHour { hour: number; received: number; delivered: number; bounced: number; queued: number }
