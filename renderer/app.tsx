@@ -6,7 +6,7 @@
 // to the new page's heading, so a keyboard or screen-reader user lands on it.
 import { AppShell, Badge, Burger, Group, Loader, NavLink, Text, Title, Tooltip } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
-import { Suspense, useEffect, useRef } from 'react';
+import { Suspense, useEffect } from 'react';
 import { HeaderFlush } from './components/flush-button.tsx';
 import { pages } from './pages/index.ts';
 import { useRoute } from './router.ts';
@@ -53,13 +53,18 @@ function focusHeading(): boolean {
   return true;
 }
 
-/** Focus the new page's heading once it is there (a page may still be loading its chunk). */
-function useFocusOnNavigation(route: string): void {
-  const first = useRef(true);
+/** The first page of a visit keeps the browser's own start (the skip link comes first). */
+let firstPage = true;
+
+/**
+ * Rendered after the page inside its Suspense boundary, so its effect runs once the
+ * page's chunk has loaded and the page is in the DOM; a page that draws its heading
+ * only after its data arrives is waited for.
+ */
+function FocusHeading() {
   useEffect(() => {
-    // The first page of a visit keeps the browser's own start (the skip link comes first).
-    if (first.current) {
-      first.current = false;
+    if (firstPage) {
+      firstPage = false;
       return;
     }
     if (focusHeading()) return;
@@ -69,7 +74,8 @@ function useFocusOnNavigation(route: string): void {
     seen.observe(main, { childList: true, subtree: true });
     const giveUp = setTimeout(() => seen.disconnect(), 10_000);
     return () => { seen.disconnect(); clearTimeout(giveUp); };
-  }, [route]);
+  }, []);
+  return null;
 }
 
 function SkipLink() {
@@ -90,7 +96,6 @@ export function App() {
   useLeaveWarning();
   const page = pages.find((p) => p.path === route) ?? pages[0];
   const Page = page.component;
-  useFocusOnNavigation(page.path);
 
   return (
     <AppShell header={{ height: 56 }} navbar={{ width: 210, breakpoint: 'sm', collapsed: { mobile: !opened } }} padding="md">
@@ -122,6 +127,7 @@ export function App() {
       <AppShell.Main id="main-content" tabIndex={-1}>
         <Suspense fallback={<Loader size="sm" aria-label="Loading the page" />}>
           <Page />
+          <FocusHeading key={page.path} />
         </Suspense>
       </AppShell.Main>
     </AppShell>

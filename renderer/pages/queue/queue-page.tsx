@@ -10,6 +10,7 @@ import { useLive, useLiveSelect } from '../../state/context.tsx';
 import { prefetchQueuePage, QUEUE_WINDOW_ROWS } from '../../state/queue-prefetch.ts';
 import { createStore, useStore } from '../../state/store.ts';
 import { EMPTY_FILTER, isEmptyFilter, toViewFilter, type QueueFilter } from './filters.ts';
+import { FlushButton } from '../../components/flush-button.tsx';
 import { QueueActions } from './queue-actions.tsx';
 import { QueueDetail } from './queue-detail.tsx';
 import { ShapeView, TopView } from './queue-stats.tsx';
@@ -90,6 +91,7 @@ export function QueuePage() {
           {page ? `${page.matched} of ${page.total} messages` : error ?? 'loading…'}
         </Text>
       </Group>
+      <FlushButton compact />
       <Tabs value={tab} onChange={setTab} keepMounted={false}>
         <Tabs.List>
           <Tabs.Tab value="messages">Messages</Tabs.Tab>
@@ -101,7 +103,7 @@ export function QueuePage() {
             <Group gap="xs" align="flex-end" wrap="wrap">
               <SegmentedControl value={filter.state} onChange={(v) => setFilter({ state: v as QueueFilter['state'] })} aria-label="State"
                 data={[{ value: 'all', label: 'All' }, { value: 'active', label: 'Active' }, { value: 'deferred', label: 'Deferred' }, { value: 'hold', label: 'Held' }]} />
-              <TextInput label="Sender" size="xs" value={filter.sender} onChange={(e) => setFilter({ sender: e.currentTarget.value })} w={160} />
+              <TextInput label="Sender" size="xs" placeholder="<> finds bounces" value={filter.sender} onChange={(e) => setFilter({ sender: e.currentTarget.value })} w={160} />
               <TextInput label="Recipient" size="xs" value={filter.recipient} onChange={(e) => setFilter({ recipient: e.currentTarget.value })} w={160} />
               <TextInput label="Domain" size="xs" value={filter.domain} onChange={(e) => setFilter({ domain: e.currentTarget.value })} w={140} />
               <TextInput label="Text" size="xs" placeholder="ID, reply, anything" value={filter.text} onChange={(e) => setFilter({ text: e.currentTarget.value })} w={180} />
@@ -112,7 +114,7 @@ export function QueuePage() {
               onSelectAll={selection.selectAllMatching} onClear={selection.clear} onDismiss={selection.clear} />
             <QueueTable count={matched} rowAt={rowAt} onRange={onRange} loaded={page !== null} selected={selected} now={now} online={online}
               mode={mode} delivering={delivering} allSelected={selection.allShownSelected}
-              onToggle={selection.toggle} onToggleAll={selection.toggleShown} onOpen={openId} height="calc(100vh - 330px)" />
+              onToggle={selection.toggle} onToggleAll={selection.toggleShown} onOpen={openId} height="calc(100vh - 360px)" filtered={!isEmptyFilter(filter)} />
           </Stack>
         </Tabs.Panel>
         <Tabs.Panel value="top" pt="sm"><TopView filter={viewFilter} version={queueVersion} /></Tabs.Panel>

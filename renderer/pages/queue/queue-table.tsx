@@ -71,6 +71,8 @@ export interface QueueTableProps {
   onToggleAll(): void;
   onOpen(id: string): void;
   height: number | string;
+  /** A filter is in force: an empty grid means "no match", not "empty queue". */
+  filtered?: boolean;
 }
 
 export function QueueTable(p: QueueTableProps) {
@@ -117,7 +119,9 @@ export function QueueTable(p: QueueTableProps) {
             );
           })}
         </div>
-        {p.loaded && p.count === 0 && <Text c="dimmed" ta="center" p="xl" data-testid="queue-empty">The queue is empty.</Text>}
+        {p.loaded && p.count === 0 && (
+          <Text c="dimmed" ta="center" p="xl" data-testid="queue-empty">{p.filtered ? 'No message matches the filter.' : 'Nothing here yet: the queue is empty.'}</Text>
+        )}
       </div>
     </div>
   );
