@@ -17,6 +17,9 @@ import { testSmartHost } from './smarthost-test.ts';
 import { DH_BITS, generateDhParams as makeDh, generateSelfSigned as makeSelfSigned } from './tls/generate.ts';
 import { checkTlsFiles, checkTlsSettings, type TlsCheck } from './tls/material.ts';
 
+
+/** Shortest SMTP AUTH password hashPassword accepts (NIST SP 800-63B's minimum for memorised secrets). */
+export const MIN_PASSWORD = 8;
 export type { RelayTestRequest, RelayTestResult } from './policy/relay.ts';
 export type { DnsblResult } from './policy/dnsbl.ts';
 export type { HealthItem } from './policy/health.ts';
@@ -177,7 +180,8 @@ export function createSecurityApi(deps: SecurityApiDeps): SecurityApi {
     },
 
     async hashPassword(password) {
-      if (password.length === 0) throw new Error('password: must not be empty');
+      // An SMTP AUTH password guards relaying for the whole internet; one letter is a guess away.
+      if (password.length < MIN_PASSWORD) throw new Error(`password: at least ${MIN_PASSWORD} characters (got ${password.length})`);
       return scryptHash(password);
     },
   };

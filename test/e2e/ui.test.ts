@@ -7,11 +7,12 @@
 // axe-core over every page (serious/critical violations fail), and the Overview
 // chart is the same in a fresh browser context (it comes from the engine).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { promises as fs, existsSync } from 'node:fs';
+import { promises as fs, existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { AxeBuilder } from '@axe-core/playwright';
+import { createRequire } from 'node:module';
+import type { AxeResults } from 'axe-core';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { buildRenderer } from './build-renderer.ts';
 import { startConsole, type ConsoleHandle } from '../../engine/console/index.ts';
@@ -44,6 +45,24 @@ async function openPage(p: Page, label: string): Promise<void> {
   await p.getByRole('heading', { name: label, level: 2 }).waitFor();
 }
 
+/**
+ * axe-core (the engine @axe-core/playwright drives) injected once into the
+ * document and run per page: the console routes by hash, so the document stays
+ * and re-injecting 500 kB of axe per page (as AxeBuilder does, plus a blank page
+ * per run) would cost most of this test's time on a loaded machine.
+ */
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+async function axe(p: Page, scope: 'document' | 'main'): Promise<AxeResults['violations']> {
+  if (!(await p.evaluate(() => 'axe' in window))) await p.evaluate(axeSource);
+  return p.evaluate(async (sel) => {
+    const a = (window as unknown as { axe: typeof import('axe-core') }).axe;
+    const r = await a.run(sel === 'document' ? document : document.querySelector(sel)!, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] }, resultTypes: ['violations'],
+    });
+    return r.violations;
+  }, scope);
+}
+
 const shown = (p: Page) => p.getByTestId('queue-shown').textContent();
 
 beforeAll(async () => {
@@ -67,7 +86,6 @@ beforeAll(async () => {
   await engine.start();
   consoleHandle = await startConsole(engine, { address: '127.0.0.1', port: 0, home, staticDir: uiDir });
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
-  // axe-core's builder needs a page of an explicit context.
   page = await (await browser.newContext({ viewport: { width: 1280, height: 860 } })).newPage();
   page.on('pageerror', (err) => pageErrors.push(`pageerror: ${err.message}`));
   page.on('console', (msg) => { if (msg.type() === 'error') pageErrors.push(`console: ${msg.text()}`); });
@@ -173,9 +191,10 @@ describe.skipIf(!existsSync(CHROMIUM))('the queue you can trust, at any width', 
         await page.evaluate(() => window.scrollTo(0, 0));
         await page.screenshot({ path: path.join(artifacts, file), fullPage: true });
         if (width !== 1280) continue;
-        const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
-          .options({ resultTypes: ['violations'] }).analyze();
-        for (const v of result.violations.filter((x) => x.impact === 'serious' || x.impact === 'critical')) {
+        // The header and the navigation are the same on every page: the whole document
+        // once (Overview), then each page's own content.
+        const violations = await axe(page, label === PAGES[0] ? 'document' : 'main');
+        for (const v of violations.filter((x) => x.impact === 'serious' || x.impact === 'critical')) {
           problems.push(`${label}: axe ${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n) => n.target.join(' ') + ' ' + (n.failureSummary ?? '').split('\n')[1]).join(' | ')}`);
         }
       }
