@@ -5,7 +5,7 @@
 // Every method takes and returns plain JSON-serialisable data so that each
 // adapter can carry it unchanged. Events flow out through `subscribe`.
 import type {
-  ActionResult, CorruptEntry, EngineEvent, EngineStatus, FlushOptions, FlushSummary, MessageDetail, OnlineState,
+  ActionResult, CorruptEntry, EngineEvent, EngineStatus, FlushOptions, FlushSummary, HistoryHour, MessageDetail, OnlineState,
   QueueEntry, QueueId, QueueSelector, Resolution, SettingsPatch, SettingsUpdate, SmartHostTestOptions, SmartHostTestStep,
   SubmitRequest,
 } from './contracts.ts';
@@ -63,6 +63,12 @@ export interface EngineApi extends SecurityApi, RoutingApi {
    * engine/smarthost-test.ts `testSmartHost(settings, smartHost, options)`.
    */
   testSmartHost(smartHost?: SmartHost | null, options?: SmartHostTestOptions): Promise<SmartHostTestStep[]>;
+  /**
+   * Messages received / delivered / bounced per clock hour and the queue size at
+   * each hour's end, the last `hours` hours (default 24), oldest first. Kept and
+   * persisted by the engine (engine/log/history.ts), so every window draws the same chart.
+   */
+  getHistory(hours?: number): Promise<HistoryHour[]>;
 
   subscribe(listener: (event: EngineEvent) => void): () => void;
 }
@@ -72,7 +78,7 @@ export const ENGINE_API_METHODS = [
   'status', 'listQueue', 'getMessage', 'listCorrupt',
   'flush', 'hold', 'release', 'remove', 'bounceNow', 'requeue', 'moveToGroup',
   'submit', 'getSettings', 'updateSettings', 'tailLog', 'testAddress', 'networkChanged',
-  'testSmartHost', 'listQueuePage',
+  'testSmartHost', 'listQueuePage', 'getHistory',
   // issue 6 (engine/security-api.ts SECURITY_API_METHODS)
   'testRelay', 'testDnsbl', 'healthCheck', 'generateSelfSigned', 'generateDhParams',
   'importCertificate', 'certificateInfo', 'hashPassword',
@@ -85,6 +91,7 @@ export type EngineApiMethod = (typeof ENGINE_API_METHODS)[number];
 // the stages: the settings' types and the queue view's query and answer shapes.
 export type { Route, SmartHost } from './config/schema.ts';
 export type { Settings };
+export type { HistoryHour } from './contracts.ts';
 export type { QueueViewFilter, QueueSummaryBy, QueuePage, QueuePageQuery, ShapeRow, Top } from './types/queue-view.ts';
 export { AGE_BUCKETS } from './types/queue-view.ts';
 export { DELIVERY_MODES, MODE_WORDS, modeLabel, type DeliveryMode, type ModeWords } from './config/modes.ts';

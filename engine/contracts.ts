@@ -315,3 +315,10 @@ export type EngineEvent =
   | { type: 'log:line'; line: string }
   /** DH parameter generation (issue 6): openssl's candidate count so far; `done` at the end. */
   | { type: 'tls:dhparams'; marks: number; done: boolean; error?: string };
+
+/**
+ * One clock hour of the engine's history (Overview chart; engine/log/history.ts).
+ * Every count is of messages: received (queued), delivered (left the queue
+ * delivered), bounced (returned to sender), and the queue size at the hour's end.
+ */
+export interface HistoryHour { hour: number; received: number; delivered: number; bounced: number; queued: number }

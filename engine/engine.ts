@@ -17,7 +17,7 @@ import type {
 import { createCleanup, type Cleanup } from './cleanup/index.ts';
 import { applyPatch, saveSettings } from './config/load.ts';
 import type { Settings, SmartHost } from './config/schema.ts';
-import { SmtpError, type ClientInfo, type Clock, type Envelope, type QueueEntry, type QueueId, type Resolution } from './contracts.ts';
+import { SmtpError, type ClientInfo, type Clock, type Envelope, type HistoryHour, type QueueEntry, type QueueId, type Resolution } from './contracts.ts';
 import { addressSyntaxError } from './policy/address.ts';
 import { createDns, type Dns } from './dns/resolver.ts';
 import { createMailLog, type MailLog } from './log/maillog.ts';
@@ -34,6 +34,7 @@ import { testSmartHost } from './smarthost-test.ts';
 import { createSmtpd } from './smtpd/index.ts';
 import { deliver } from './transports/index.ts';
 import { ListenerSet } from './listeners.ts';
+import { createHistory, type HistoryKeeper } from './log/history.ts';
 
 export interface EngineOptions {
   home: string;
@@ -116,6 +117,8 @@ export class MailEngine implements Engine {
   private countsTimer: NodeJS.Timeout | undefined;
   /** Damaged entries kept aside: counted at start and at every status(), which lists them. */
   private corrupt = 0;
+  private history!: HistoryKeeper;
+  private unHistory: (() => void) | null = null;
 
   constructor(private readonly opts: EngineOptions) {
     this.home = path.resolve(opts.home);
@@ -210,6 +213,9 @@ export class MailEngine implements Engine {
     });
 
     this.qmgr.load(recovered.entries);
+    this.history = createHistory({ file: path.join(this.home, 'log', 'history.json'), now });
+    await this.history.start(recovered.entries.length);
+    this.unHistory = this.subscribe((e) => this.history.record(e.type === 'queue:removed' ? { type: e.type, why: e.why } : e));
     this.running = true;
     try {
       await this.listeners.open(this.settings.listen);
@@ -235,6 +241,8 @@ export class MailEngine implements Engine {
     this.countsTimer = undefined;
     this.gate.stop();
     await Promise.all([this.listeners.close(), this.qmgr.stop(this.opts.stopGraceMs)]);
+    this.unHistory?.();
+    await this.history.flush();
     this.log.info(null, 'stopped');
     await this.log.close();
   }
@@ -392,6 +400,8 @@ export class MailEngine implements Engine {
   async testSmartHost(smartHost?: SmartHost | null, options?: SmartHostTestOptions): Promise<SmartHostTestStep[]> {
     return testSmartHost(this.settings, smartHost === undefined ? this.settings.smartHost : smartHost, options);
   }
+
+  async getHistory(hours?: number): Promise<HistoryHour[]> { this.ready(); return this.history.hours(hours); }
 
   // ---- issue 6: security (engine/security-api.ts) and issue 5: routing (engine/routing-api.ts)
 

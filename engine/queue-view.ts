@@ -39,13 +39,19 @@ function recipientMatches(e: QueueEntry, needle: string): boolean {
   return false;
 }
 
-function domainMatches(e: QueueEntry, domain: string): boolean {
+/** `dotted` is the query with a leading dot: a match starts where a label does. */
+function domainMatches(e: QueueEntry, dotted: string): boolean {
   for (const r of e.recipients) {
     if (r.status !== 'pending') continue;
-    const d = domainOf(r.address);
-    if (d === domain || d.endsWith('.' + domain)) return true;
+    if (('.' + domainOf(r.address)).includes(dotted)) return true;
   }
   return false;
+}
+
+/** The null sender is stored as '' and shown as `<>`: both spellings find it. */
+function senderMatches(sender: string, needle: string): boolean {
+  if (sender === '') return needle === '<>' || needle === '<';
+  return sender.toLowerCase().includes(needle);
 }
 
 function textMatches(e: QueueEntry, needle: string): boolean {
@@ -63,14 +69,15 @@ export function filterEntries(entries: Iterable<QueueEntry>, f: QueueViewFilter 
   const state = f.state ?? 'all';
   const sender = norm(f.sender);
   const recipient = norm(f.recipient);
-  const domain = norm(f.domain).replace(/^@/, '');
+  const domain = norm(f.domain).replace(/^[@.]/, '');
+  const dotted = '.' + domain;
   const text = norm(f.text);
   const out: QueueEntry[] = [];
   for (const e of entries) {
     if (state !== 'all' && e.state !== state) continue;
-    if (sender && !has(e.sender, sender)) continue;
+    if (sender && !senderMatches(e.sender, sender)) continue;
     if (recipient && !recipientMatches(e, recipient)) continue;
-    if (domain && !domainMatches(e, domain)) continue;
+    if (domain && !domainMatches(e, dotted)) continue;
     if (text && !textMatches(e, text)) continue;
     out.push(e);
   }

@@ -21,6 +21,9 @@ import { SECURITY_API_METHODS, type CertificateImport, type CertificateStatus, t
 export type { CertificateImport, CertificateStatus, SecurityApi, TlsChange, RelayTestRequest, RelayTestResult, DnsblResult, HealthItem, CertificateInfo, TlsCheck } from './types/security.ts';
 export { SECURITY_API_METHODS };
 
+/** Shortest SMTP AUTH password hashPassword accepts (NIST SP 800-63B's minimum for memorised secrets). */
+export const MIN_PASSWORD = 8;
+
 
 export interface SecurityApiDeps {
   settings: () => Settings;
@@ -145,7 +148,8 @@ export function createSecurityApi(deps: SecurityApiDeps): SecurityApi {
     },
 
     async hashPassword(password) {
-      if (password.length === 0) throw new Error('password: must not be empty');
+      // An SMTP AUTH password guards relaying for the whole internet; one letter is a guess away.
+      if (password.length < MIN_PASSWORD) throw new Error(`password: at least ${MIN_PASSWORD} characters (got ${password.length})`);
       return scryptHash(password);
     },
   };

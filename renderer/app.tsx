@@ -1,11 +1,14 @@
 // The application shell: header with the engine's state at a glance, navigation
 // built from the page registry, and the current page. Unsaved form drafts live
 // above this (state/drafts.ts), so switching pages never loses them; leaving the
-// app with unsaved changes asks first.
-import { AppShell, Badge, Burger, Group, NavLink, Text, Title, Tooltip } from '@mantine/core';
+// app with unsaved changes asks first. Pages load as their own chunks (Suspense);
+// a skip link leads past the navigation, and after a page change the focus moves
+// to the new page's heading, so a keyboard or screen-reader user lands on it.
+import { AppShell, Badge, Burger, Group, Loader, NavLink, Text, Title, Tooltip } from '@mantine/core';
 import { MODE_WORDS, modeLabel } from '../engine/api.ts';
 import { useDisclosure } from '@mantine/hooks';
-import { useEffect } from 'react';
+import { Suspense, useEffect } from 'react';
+import { HeaderFlush } from './components/flush-button.tsx';
 import { pages } from './pages/index.ts';
 import { useRoute } from './router.ts';
 import { anyDirty, dirtyKeys, useAllDrafts } from './state/drafts.ts';
@@ -48,6 +51,50 @@ function StatusBadges() {
   );
 }
 
+/** The page's own heading (h2 in main), made focusable without entering the tab order. */
+function focusHeading(): boolean {
+  const h = document.querySelector<HTMLElement>('main h2');
+  if (!h) return false;
+  h.tabIndex = -1;
+  h.focus();
+  return true;
+}
+
+/** The first page of a visit keeps the browser's own start (the skip link comes first). */
+let firstPage = true;
+
+/**
+ * Rendered after the page inside its Suspense boundary, so its effect runs once the
+ * page's chunk has loaded and the page is in the DOM; a page that draws its heading
+ * only after its data arrives is waited for.
+ */
+function FocusHeading() {
+  useEffect(() => {
+    if (firstPage) {
+      firstPage = false;
+      return;
+    }
+    if (focusHeading()) return;
+    const main = document.querySelector('main');
+    if (!main) return;
+    const seen = new MutationObserver(() => { if (focusHeading()) seen.disconnect(); });
+    seen.observe(main, { childList: true, subtree: true });
+    const giveUp = setTimeout(() => seen.disconnect(), 10_000);
+    return () => { seen.disconnect(); clearTimeout(giveUp); };
+  }, []);
+  return null;
+}
+
+function SkipLink() {
+  return (
+    <a className="skip-link" href="#main-content" onClick={(e) => {
+      // Hash routing owns the URL's fragment: move the focus without navigating.
+      e.preventDefault();
+      if (!focusHeading()) document.getElementById('main-content')?.focus();
+    }}>Skip to content</a>
+  );
+}
+
 export function App() {
   const route = useRoute();
   const [opened, { toggle }] = useDisclosure();
@@ -59,13 +106,17 @@ export function App() {
 
   return (
     <AppShell header={{ height: 56 }} navbar={{ width: 210, breakpoint: 'sm', collapsed: { mobile: !opened } }} padding="md">
+      <SkipLink />
       <AppShell.Header>
-        <Group h="100%" px="md" justify="space-between">
+        <Group h="100%" px="md" justify="space-between" wrap="nowrap">
           <Group gap="sm">
             <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" aria-label="Toggle navigation" />
             <Title order={3}>Mailstop</Title>
           </Group>
-          <StatusBadges />
+          <Group gap="xs" wrap="nowrap">
+            <StatusBadges />
+            <HeaderFlush />
+          </Group>
         </Group>
       </AppShell.Header>
       <AppShell.Navbar p="xs" aria-label="Pages">
@@ -80,8 +131,11 @@ export function App() {
           );
         })}
       </AppShell.Navbar>
-      <AppShell.Main>
-        <Page />
+      <AppShell.Main id="main-content" tabIndex={-1}>
+        <Suspense fallback={<Loader size="sm" aria-label="Loading the page" />}>
+          <Page />
+          <FocusHeading key={page.path} />
+        </Suspense>
       </AppShell.Main>
     </AppShell>
   );

@@ -149,8 +149,10 @@ export async function startConsole(api: EngineApi, opts: ConsoleOptions): Promis
     if (!authenticated(req, token, sessions)) return plain(res, 401, UNAUTHORIZED_PAGE, 'text/html; charset=utf-8');
 
     const nonce = randomBytes(16).toString('base64');
-    const file = await serveStatic(staticDir, url.pathname, nonce);
+    const file = await serveStatic(staticDir, url.pathname, nonce, req.headers['accept-encoding']);
     const headers: Record<string, string> = { 'Content-Type': file.type };
+    if (file.encoding) headers['Content-Encoding'] = file.encoding;
+    if (file.immutable) headers['Vary'] = 'Accept-Encoding';
     headers['Cache-Control'] = file.immutable ? 'public, max-age=31536000, immutable' : 'no-store';
     if (file.type.startsWith('text/html')) headers['Content-Security-Policy'] = contentSecurityPolicy({ styleNonce: nonce });
     res.writeHead(file.status, headers);

@@ -1,9 +1,26 @@
 // Serves the built renderer (vite's output in dist/renderer): files as they are,
 // index.html for any other page path (the renderer routes on the client). It never
 // serves anything outside that directory and never builds the renderer itself.
+//
+// Compression: scripts, styles and SVGs go out brotli- or gzip-encoded when the
+// browser says it takes them. The build writes `<file>.br` / `<file>.gz` beside
+// each asset (vite.config.ts); for a build without them the file is compressed
+// once here and kept in memory (assets under /assets/ never change: their names
+// carry a content hash, hence also the year-long immutable cache).
 import { promises as fs } from 'node:fs';
-import type { ServerResponse } from 'node:http';
 import path from 'node:path';
+import { promisify } from 'node:util';
+import zlib from 'node:zlib';
+
+const brotli = promisify(zlib.brotliCompress);
+const gzip = promisify(zlib.gzip);
+/** Below this a compressed body saves less than the headers it costs. */
+const MIN_COMPRESS = 1024;
+const COMPRESSIBLE = new Set(['.js', '.mjs', '.css', '.svg', '.json', '.map', '.txt']);
+/** Compressed assets kept in memory (built without .br/.gz files): a build is a few MB at most. */
+const MAX_CACHE_BYTES = 32 * 1024 * 1024;
+const cache = new Map<string, { mtimeMs: number; body: Buffer }>();
+let cacheBytes = 0;
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -22,7 +39,41 @@ const TYPES: Record<string, string> = {
 const MISSING_BUILD = '<!doctype html><meta charset="utf-8"><title>Mailstop</title>' +
   '<p>The console UI is not built yet: run <code>npm run build</code>, then reload.</p>\n';
 
-export interface StaticResult { status: number; type: string; body: Buffer | string; immutable?: boolean }
+export type ContentEncoding = 'br' | 'gzip';
+export interface StaticResult { status: number; type: string; body: Buffer | string; immutable?: boolean; encoding?: ContentEncoding }
+
+/** The best encoding the browser accepts (Accept-Encoding), brotli first. */
+export function pickEncoding(acceptEncoding: string | undefined): ContentEncoding | undefined {
+  const accepted = new Set<string>();
+  for (const part of (acceptEncoding ?? '').split(',')) {
+    const [name, ...params] = part.split(';').map((x) => x.trim().toLowerCase());
+    const q = params.find((p) => p.startsWith('q='));
+    // "br;q=0" means "not brotli" (RFC 9110 §12.5.3).
+    if (name && !(q && Number(q.slice(2)) === 0)) accepted.add(name);
+  }
+  if (accepted.has('br')) return 'br';
+  if (accepted.has('gzip')) return 'gzip';
+  return undefined;
+}
+
+/** The file encoded: the build's pre-compressed copy, else compressed once and cached. */
+async function encoded(file: string, raw: Buffer, encoding: ContentEncoding): Promise<Buffer> {
+  const pre = await readFileOrNull(`${file}.${encoding === 'br' ? 'br' : 'gz'}`);
+  if (pre) return pre;
+  const key = `${encoding}:${file}`;
+  const { mtimeMs } = await fs.stat(file);
+  const hit = cache.get(key);
+  if (hit && hit.mtimeMs === mtimeMs) return hit.body;
+  const body = encoding === 'br'
+    ? await brotli(raw, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 9, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: raw.length } })
+    : await gzip(raw, { level: 9 });
+  if (cacheBytes + body.length <= MAX_CACHE_BYTES) {
+    if (hit) cacheBytes -= hit.body.length;
+    cache.set(key, { mtimeMs, body });
+    cacheBytes += body.length;
+  }
+  return body;
+}
 
 /** Resolve a URL path to a file inside root, or null when it escapes root. */
 function inside(root: string, urlPath: string): string | null {
@@ -53,7 +104,7 @@ function withNonce(html: string, nonce: string): string {
   return html.replace('</head>', `<meta name="csp-nonce" content="${nonce}"></head>`);
 }
 
-export async function serveStatic(root: string, urlPath: string, nonce: string): Promise<StaticResult> {
+export async function serveStatic(root: string, urlPath: string, nonce: string, acceptEncoding?: string): Promise<StaticResult> {
   const resolvedRoot = path.resolve(root);
   const file = inside(resolvedRoot, urlPath);
   if (!file) return { status: 404, type: TYPES['.txt'], body: 'not found\n' };
@@ -61,7 +112,11 @@ export async function serveStatic(root: string, urlPath: string, nonce: string):
   if (file !== resolvedRoot && ext !== '.html') {
     const body = await readFileOrNull(file);
     // vite puts content-hashed names under assets/, so those may be cached forever.
-    if (body) return { status: 200, type: TYPES[ext] ?? 'application/octet-stream', body, immutable: urlPath.startsWith('/assets/') };
+    if (body) {
+      const result: StaticResult = { status: 200, type: TYPES[ext] ?? 'application/octet-stream', body, immutable: urlPath.startsWith('/assets/') };
+      const encoding = COMPRESSIBLE.has(ext) && body.length >= MIN_COMPRESS ? pickEncoding(acceptEncoding) : undefined;
+      return encoding ? { ...result, body: await encoded(file, body, encoding), encoding } : result;
+    }
     // A missing asset is a 404, not the SPA page (a script tag fed HTML fails confusingly).
     if (ext) return { status: 404, type: TYPES['.txt'], body: 'not found\n' };
   }

@@ -6,11 +6,14 @@ import type { QueueEntry, QueueId, QueueState } from '../contracts.ts';
 /** What the Queue page's filter fields ask; all given parts must match (empty = everything). */
 export interface QueueViewFilter {
   state?: QueueState | 'all';
-  /** Substring of the sender, case-insensitive. */
+  /** Substring of the sender, case-insensitive; `<>` finds the null sender (bounces, DSNs). */
   sender?: string;
   /** Substring of any pending recipient, case-insensitive. */
   recipient?: string;
-  /** A pending recipient's domain or a subdomain of it ("corp.example" finds "mail.corp.example", not "notcorp.example"). */
+  /**
+   * Part of a pending recipient's domain, from a label's start: "corp.example" finds
+   * "mail.corp.example", "corp" finds "corp.example", neither finds "notcorp.example".
+   */
   domain?: string;
   /** Substring of the ID, sender, pending recipients, their last replies, the reason or the Message-ID. */
   text?: string;

@@ -4,6 +4,7 @@
 import type { OnlineState } from '../../engine/api.ts';
 import type { QueueEntry } from '../../engine/contracts.ts';
 import type { Settings } from '../../engine/api.ts';
+import { plainError } from './errors.ts';
 
 /** "452-4.2.2 Mailbox full\n452 4.2.2 try later" → "452 mailbox full, try later" */
 export function plainReply(reply: string): string {
@@ -41,8 +42,8 @@ export function plainReason(entry: QueueEntry, ctx: ReasonContext): string {
   }
   if (offline) return 'waiting: offline';
   const last = lastReplyOf(entry);
-  if (last) return `remote said ${plainReply(last.reply)}`;
-  if (entry.reason) return entry.reason;
+  if (last) return /^\d{3}[ -]/.test(last.reply) ? `remote said ${plainReply(last.reply)}` : plainError(last.reply);
+  if (entry.reason) return plainError(entry.reason);
   if (entry.attempts === 0) {
     if (ctx.mode === 'deferred') return 'waiting: holding all mail until a queue run or Flush';
     if (ctx.mode === 'queueonly') return 'waiting for the next queue run';

@@ -37,7 +37,7 @@ export function OverviewPage() {
         <Card withBorder>
           <Group justify="space-between">
             <Text fw={600}>Network</Text>
-            <Badge color={status.online.online ? 'teal' : 'gray'} size="lg">{status.online.online ? 'Online' : 'Offline'}</Badge>
+            <Badge color={status.online.online ? 'teal' : 'gray'} size="lg" variant="light">{status.online.online ? 'Online' : 'Offline'}</Badge>
           </Group>
           <Text size="sm" mt="xs" data-testid="online-reason">{status.online.reason}</Text>
           <Text size="xs" c="dimmed">for {formatSpan(now - status.online.since)}</Text>
@@ -63,7 +63,7 @@ export function OverviewPage() {
       </SimpleGrid>
       <Card withBorder>
         <Text fw={600} mb="xs">Last 24 hours</Text>
-        <HistoryChart history={history} now={now} />
+        <HistoryChart history={history} />
       </Card>
       <HealthPanel />
       <Text size="xs" c="dimmed">{status.hostname} · Mailstop {status.version} · pid {status.pid} · up {formatSpan(now - status.startedAt)}</Text>

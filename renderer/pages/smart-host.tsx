@@ -7,6 +7,7 @@ import type { SmartHostTestStep } from '../../engine/api.ts';
 import type { SmartHost } from '../../engine/api.ts';
 import { SaveBar, useSettingsForm } from '../components/settings-form.tsx';
 import { useLive } from '../state/context.tsx';
+import { plainError } from '../lib/errors.ts';
 
 interface SmartHostForm {
   enabled: boolean;
@@ -40,7 +41,7 @@ function Steps({ steps }: { steps: SmartHostTestStep[] }) {
     <List spacing={4} size="sm" data-testid="test-steps">
       {steps.map((s, i) => (
         <List.Item key={i} icon={<Text span c={s.ok ? 'teal' : 'red'} fw={700} aria-label={s.ok ? 'passed' : 'failed'}>{s.ok ? '✓' : '✗'}</Text>}>
-          <b>{s.step}</b>: {s.detail}
+          <b>{s.step}</b>: {s.ok ? s.detail : plainError(s.detail)}
         </List.Item>
       ))}
     </List>

@@ -8,7 +8,7 @@ import type { EngineEvent, EngineStatus, FlushSummary } from '../../engine/api.t
 import type { QueueId } from '../../engine/contracts.ts';
 import type { Settings } from '../../engine/api.ts';
 import type { MailstopClient } from '../api/client.ts';
-import { addDelivery, addSample, loadHistory, saveHistory, type History } from './history.ts';
+import { CHART_HOURS, emptyHistory, HISTORY_POLL_MS, type History } from './history.ts';
 import { prefetchQueue } from './queue-prefetch.ts';
 import { createStore, type Store } from './store.ts';
 
@@ -18,8 +18,6 @@ const STATUS_POLL_MS = 3000;
 export const LOG_KEEP = 5000;
 /** Queue events within this window are applied together (one map copy per batch). */
 const BATCH_MS = 50;
-/** Save the chart history this often rather than on every event. */
-const HISTORY_SAVE_MS = 60e3;
 
 export interface FlushState { running: boolean; done: number; total: number; lastId?: QueueId; summary: FlushSummary | null; error?: string }
 
@@ -59,7 +57,7 @@ export interface Live {
 export function createLive(client: MailstopClient): Live {
   const store = createStore<LiveState>({
     connected: false, status: null, settings: null, error: null, queue: { size: 0 }, queueLoaded: false, queueVersion: 0, queueRemoved: [], delivering: new Set(),
-    flush: { running: false, done: 0, total: 0, summary: null }, log: [], history: loadHistory(Date.now()),
+    flush: { running: false, done: 0, total: 0, summary: null }, log: [], history: emptyHistory(),
   });
   // Queue events and log lines are applied in batches: a big flush sends thousands,
   // and each batch makes the Queue page ask the engine once, not once per event.
@@ -123,8 +121,6 @@ export function createLive(client: MailstopClient): Live {
           };
         case 'settings:changed':
           return { ...s, settings: e.settings, status: s.status ? { ...s.status, mode: e.settings.delivery.mode } : s.status };
-        case 'delivery:result':
-          return e.status === 'sent' ? { ...s, history: addDelivery(s.history, Date.now()) } : s;
         default:
           return s;
       }
@@ -138,9 +134,18 @@ export function createLive(client: MailstopClient): Live {
   async function refreshStatus(): Promise<void> {
     try {
       const status = await client.status();
-      store.set((s) => ({ ...s, status, error: null, queue: { size: status.counts.total }, queueLoaded: true, history: addSample(s.history, Date.now(), status.counts.total) }));
+      store.set((s) => ({ ...s, status, error: null, queue: { size: status.counts.total }, queueLoaded: true }));
     } catch (err) {
       store.set((s) => ({ ...s, error: err instanceof Error ? err.message : String(err) }));
+    }
+  }
+
+  async function refreshHistory(): Promise<void> {
+    try {
+      const history = await client.getHistory(CHART_HOURS);
+      store.set((s) => ({ ...s, history }));
+    } catch {
+      // Only the chart: the next poll tries again; the status error speaks for the engine.
     }
   }
 
@@ -165,6 +170,7 @@ export function createLive(client: MailstopClient): Live {
       const summary = await client.flush(options);
       store.set((s) => ({ ...s, flush: { ...s.flush, running: false, summary, done: s.flush.total } }), true);
       void refreshStatus();
+      void refreshHistory();
       return summary;
     } catch (err) {
       store.set((s) => ({ ...s, flush: { ...s.flush, running: false, error: err instanceof Error ? err.message : String(err) } }), true);
@@ -177,13 +183,11 @@ export function createLive(client: MailstopClient): Live {
   const unConnection = client.onConnection((connected) => {
     store.set((s) => ({ ...s, connected }));
     // Events may have been missed while the stream was down: reload what they maintain.
-    if (connected) void Promise.all([refreshQueue(), refreshStatus(), refreshLog(), refreshSettings()])
+    if (connected) void Promise.all([refreshQueue(), refreshStatus(), refreshLog(), refreshSettings(), refreshHistory()])
       .catch((err: unknown) => store.set((s) => ({ ...s, error: err instanceof Error ? err.message : String(err) })));
   });
   const poll = setInterval(() => void refreshStatus(), STATUS_POLL_MS);
-  const save = setInterval(() => saveHistory(store.get().history), HISTORY_SAVE_MS);
-  const onUnload = (): void => saveHistory(store.get().history);
-  globalThis.addEventListener?.('pagehide', onUnload);
+  const historyPoll = setInterval(() => void refreshHistory(), HISTORY_POLL_MS);
 
   return {
     store, client, refreshQueue, refreshStatus, flush, setSettings,
@@ -192,8 +196,7 @@ export function createLive(client: MailstopClient): Live {
       unsubscribe();
       unConnection();
       clearInterval(poll);
-      clearInterval(save);
-      globalThis.removeEventListener?.('pagehide', onUnload);
+      clearInterval(historyPoll);
     },
   };
 }

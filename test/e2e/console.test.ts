@@ -161,7 +161,7 @@ async function personAtTheConsole(): Promise<void> {
     await page.getByRole('gridcell', { name: 'held by you' }).waitFor();
     await page.getByRole('checkbox', { name: /^Select (?!all)/ }).first().check();
     await page.getByRole('button', { name: 'Delete…' }).click();
-    await page.getByRole('dialog', { name: 'Delete without notice?' }).getByRole('button', { name: 'Cancel' }).click();
+    await page.getByRole('dialog', { name: 'Delete 1 message without notice?' }).getByRole('button', { name: 'Cancel' }).click();
     await page.getByRole('button', { name: 'Release', exact: true }).click();
     await page.getByTestId('action-result').getByText('1 released').waitFor();
     await page.getByRole('gridcell', { name: 'held by you' }).waitFor({ state: 'detached' });

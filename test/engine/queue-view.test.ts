@@ -38,6 +38,8 @@ describe('queuePage', () => {
     { name: 'by recipient, pending only', q: { filter: { recipient: 'corp.example' } }, want: { ids: ['Q1', 'Q2', 'Q4'], matched: 3 } },
     { name: 'by recipient, case-insensitive', q: { filter: { recipient: 'frank@' } }, want: { ids: ['Q4'], matched: 1 } },
     { name: 'by domain: the domain and its subdomains, not lookalikes', q: { filter: { domain: 'corp.example' } }, want: { ids: ['Q1', 'Q2'], matched: 2 } },
+    { name: 'by domain: part of a domain from a label start', q: { filter: { domain: 'corp' } }, want: { ids: ['Q1', 'Q2'], matched: 2 } },
+    { name: 'by sender <>: the null sender (bounces)', q: { filter: { sender: '<>' } }, want: { ids: ['Q3'], matched: 1 } },
     { name: 'by domain with @', q: { filter: { domain: '@other.example' } }, want: { ids: ['Q2'], matched: 1 } },
     { name: 'by text in the reason', q: { filter: { text: 'mailbox full' } }, want: { ids: ['Q3'], matched: 1 } },
     { name: 'by text: a queue ID', q: { filter: { text: 'q4' } }, want: { ids: ['Q4'], matched: 1 } },

@@ -51,8 +51,9 @@ describe('security API', () => {
   });
 
   it('hashPassword makes a hash that verifies; an empty password is refused', async () => {
-    expect(await verifyPassword('pw', await api.hashPassword('pw'))).toBe(true);
+    expect(await verifyPassword('password', await api.hashPassword('password'))).toBe(true);
     await expect(api.hashPassword('')).rejects.toThrow(/password/);
+    await expect(api.hashPassword('a')).rejects.toThrow(/at least 8 characters/);
   });
 
   it('generateSelfSigned writes the pair and saves tls.cert / tls.key', async () => {

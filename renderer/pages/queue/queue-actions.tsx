@@ -1,5 +1,6 @@
-// What a person can do to the selected messages: hold, release, retry now, bounce,
-// delete. Bounce and delete cannot be undone, so they ask first.
+// What a person can do to the selected messages: hold, release, retry, bounce,
+// delete. Bounce and delete cannot be undone, so they ask first: the dialog names
+// how many messages and starts on Cancel, so Enter backs out instead of deleting.
 import { Alert, Button, Group, Modal, Text } from '@mantine/core';
 import { useState } from 'react';
 import type { ActionResult, FlushSummary } from '../../../engine/api.ts';
@@ -7,13 +8,16 @@ import { useLive } from '../../state/context.tsx';
 
 type Action = 'hold' | 'release' | 'retry' | 'bounce' | 'delete';
 
-const CONFIRM: Partial<Record<Action, { title: string; text: string; button: string }>> = {
-  bounce: { title: 'Return to sender?', text: 'Each sender gets a delivery-failure notice and the messages leave the queue.', button: 'Bounce' },
-  delete: { title: 'Delete without notice?', text: 'The messages are removed from the queue and nobody is told. This cannot be undone.', button: 'Delete' },
+const CONFIRM: Partial<Record<Action, { title(n: string): string; text: string; button(n: string): string }>> = {
+  bounce: { title: (n) => `Return ${n} to sender?`, text: 'Each sender gets a delivery-failure notice and the messages leave the queue.', button: (n) => `Bounce ${n}` },
+  delete: { title: (n) => `Delete ${n} without notice?`, text: 'The messages are removed from the queue and nobody is told. This cannot be undone.', button: (n) => `Delete ${n}` },
 };
 
-export function QueueActions({ ids, onDone }: { ids: string[]; onDone(): void }) {
-  const { client } = useLive();
+const messages = (n: number): string => `${n} message${n === 1 ? '' : 's'}`;
+
+export function QueueActions({ ids, allMatching = false, onDone }: { ids: string[]; allMatching?: boolean; onDone(): void }) {
+  const live = useLive();
+  const { client } = live;
   const [asking, setAsking] = useState<Action | null>(null);
   const [busy, setBusy] = useState(false);
   const [result, setResult] = useState<{ color: string; text: string } | null>(null);
@@ -26,8 +30,10 @@ export function QueueActions({ ids, onDone }: { ids: string[]; onDone(): void })
     try {
       let text: string;
       if (action === 'retry') {
-        // "Retry now" is a flush of just these, past any hold mode: the person asked for it.
-        const s: FlushSummary = await client.flush({ ids, force: true });
+        // "Retry selected" is a flush of just these, past any hold mode: the person asked
+        // for it. Through the live store, so its progress shows where every flush does.
+        const s: FlushSummary | null = await live.flush({ ids, force: true });
+        if (!s) throw new Error(live.store.get().flush.error ?? 'the retry failed');
         text = `Retried ${s.attempted}: ${s.sent} sent, ${s.deferred} deferred, ${s.bounced} bounced.`;
       } else {
         const call = { hold: client.hold, release: client.release, bounce: client.bounceNow, delete: client.remove }[action];
@@ -50,20 +56,21 @@ export function QueueActions({ ids, onDone }: { ids: string[]; onDone(): void })
   return (
     <>
       <Group gap="xs">
-        <Text size="sm" c="dimmed" w={90}>{ids.length} selected</Text>
+        <Text size="sm" c="dimmed" miw={90} data-testid="selected-count">{ids.length} selected{allMatching && ids.length > 0 ? ' (all matching)' : ''}</Text>
         <Button size="xs" variant="default" disabled={none || busy} onClick={() => ask('hold')}>Hold</Button>
         <Button size="xs" variant="default" disabled={none || busy} onClick={() => ask('release')}>Release</Button>
-        <Button size="xs" variant="default" disabled={none || busy} onClick={() => ask('retry')}>Retry now</Button>
+        <Button size="xs" variant="default" disabled={none || busy} onClick={() => ask('retry')}>Retry selected</Button>
         <Button size="xs" variant="light" color="orange" disabled={none || busy} onClick={() => ask('bounce')}>Bounce…</Button>
         <Button size="xs" variant="light" color="red" disabled={none || busy} onClick={() => ask('delete')}>Delete…</Button>
       </Group>
       {result && <Alert color={result.color} mt="xs" withCloseButton onClose={() => setResult(null)} data-testid="action-result">{result.text}</Alert>}
-      <Modal opened={confirm !== undefined} onClose={() => setAsking(null)} title={confirm?.title}>
+      <Modal opened={confirm !== undefined} onClose={() => setAsking(null)} title={confirm?.title(messages(ids.length))}>
         <Text size="sm">{confirm?.text}</Text>
-        <Text size="sm" mt="xs" fw={600}>{ids.length} message{ids.length === 1 ? '' : 's'}.</Text>
+        <Text size="sm" mt="xs" fw={600} data-testid="confirm-count">{messages(ids.length)}.</Text>
         <Group justify="flex-end" mt="md">
-          <Button variant="default" onClick={() => setAsking(null)}>Cancel</Button>
-          <Button color="red" onClick={() => asking && void run(asking)} data-autofocus>{confirm?.button}</Button>
+          {/* Cancel has the focus: Enter must never be the way a deletion happens. */}
+          <Button variant="default" onClick={() => setAsking(null)} data-autofocus>Cancel</Button>
+          <Button color="red" onClick={() => asking && void run(asking)}>{confirm?.button(messages(ids.length))}</Button>
         </Group>
       </Modal>
     </>

@@ -1,9 +1,10 @@
 // The detail drawer for one message: envelope, headers, size, attempts, the next
 // attempt as a live countdown, the last reply and transcript, and why it is here.
-import { Badge, Code, Divider, Drawer, Group, Loader, ScrollArea, Stack, Table, Text } from '@mantine/core';
+import { Code, Divider, Drawer, Group, Loader, ScrollArea, Stack, Table, Text } from '@mantine/core';
 import { useEffect, useState } from 'react';
 import type { MessageDetail } from '../../../engine/api.ts';
 import type { QueueEntry } from '../../../engine/contracts.ts';
+import { StateBadge } from '../../components/state-badge.tsx';
 import { formatSize, formatSpan, formatTime, senderLabel } from '../../lib/format.ts';
 import { lastReplyOf, plainReason, type ReasonContext } from '../../lib/reason.ts';
 import { useLive } from '../../state/context.tsx';
@@ -49,7 +50,7 @@ export function QueueDetail({ entry, reason, onClose }: { entry: QueueEntry | nu
       {entry && (
         <Stack gap="sm" data-testid="queue-detail">
           <Group gap="xs">
-            <Badge>{entry.state}</Badge>
+            <StateBadge state={entry.state} />
             <Text size="sm" fw={600} data-testid="plain-reason">{plainReason(entry, reason)}</Text>
           </Group>
           <Table withRowBorders={false} verticalSpacing={4}>
@@ -71,7 +72,7 @@ export function QueueDetail({ entry, reason, onClose }: { entry: QueueEntry | nu
               {entry.recipients.map((r) => (
                 <Table.Tr key={r.address}>
                   <Table.Td>{r.address}</Table.Td>
-                  <Table.Td><Badge size="sm" variant="light">{r.status}</Badge></Table.Td>
+                  <Table.Td><StateBadge state={r.status} /></Table.Td>
                   <Table.Td><Text size="xs">{r.lastReply ?? '—'}{r.remoteMta ? ` (${r.remoteMta})` : ''}</Text></Table.Td>
                 </Table.Tr>
               ))}

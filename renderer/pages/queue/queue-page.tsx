@@ -10,10 +10,12 @@ import { useLive, useLiveSelect } from '../../state/context.tsx';
 import { prefetchQueuePage, QUEUE_WINDOW_ROWS } from '../../state/queue-prefetch.ts';
 import { createStore, useStore } from '../../state/store.ts';
 import { EMPTY_FILTER, isEmptyFilter, toViewFilter, type QueueFilter } from './filters.ts';
+import { FlushButton } from '../../components/flush-button.tsx';
 import { QueueActions } from './queue-actions.tsx';
 import { QueueDetail } from './queue-detail.tsx';
 import { ShapeView, TopView } from './queue-stats.tsx';
 import { QueueTable } from './queue-table.tsx';
+import { SelectionBanner, useSelection } from './selection.tsx';
 import { useQueueWindow } from './use-queue-window.ts';
 
 // Filters survive leaving the page and coming back, like a form draft.
@@ -46,7 +48,6 @@ export function QueuePage() {
     prefetchQueuePage(client, { filter: toViewFilter(next), offset, limit: QUEUE_WINDOW_ROWS });
     filterStore.set(next, true);
   };
-  const [selected, setSelected] = useState<Set<string>>(new Set());
   const [open, setOpen] = useState<QueueEntry | null>(null);
   const [now, setNow] = useState(Date.now());
   const [tab, setTab] = useState<string | null>('messages');
@@ -64,35 +65,22 @@ export function QueuePage() {
     return page.entries[i - page.offset] ?? null;
   }, [page]);
 
-  // Drop selections of messages that left the queue; close the drawer of one that did.
+  // Close the drawer of a message that left the queue (the selection drops it by itself).
   useEffect(() => {
     if (queueRemoved.length === 0) return;
-    // A Set: a flush can remove thousands while thousands are selected.
     const gone = new Set(queueRemoved);
     setOpen((o) => (o && gone.has(o.id) ? null : o));
-    setSelected((s) => {
-      const kept = [...s].filter((id) => !gone.has(id));
-      return kept.length === s.size ? s : new Set(kept);
-    });
   }, [queueRemoved]);
+  const filterKey = useMemo(() => JSON.stringify(viewFilter), [viewFilter]);
+  const selection = useSelection(client, filterKey, viewFilter, page, queueRemoved);
+  const selected = selection.sel.ids;
 
   // The open drawer follows its message's newest state while it is in the window.
   useEffect(() => {
     setOpen((o) => (o && page?.entries.find((e) => e.id === o.id)) ?? o);
   }, [page]);
 
-  const toggle = useCallback((id: string) => setSelected((s) => {
-    const n = new Set(s);
-    if (n.has(id)) n.delete(id); else n.add(id);
-    return n;
-  }), []);
-  const matched = page?.matched ?? 0;
-  const allSelected = matched > 0 && selected.size >= matched && page!.entries.every((e) => selected.has(e.id));
-  const toggleAll = (): void => {
-    if (allSelected) return setSelected(new Set());
-    // Every matching message, not just the rows in view: ask the engine for their IDs.
-    void client.listQueuePage({ filter: viewFilter, limit: 0, withIds: true }).then((p) => setSelected(new Set(p.ids ?? [])));
-  };
+  const matched = selection.matched;
   const openId = useCallback((id: string) => setOpen(page?.entries.find((e) => e.id === id) ?? null), [page]);
 
   return (
@@ -103,6 +91,7 @@ export function QueuePage() {
           {page ? `${page.matched} of ${page.total} messages` : error ?? 'loading…'}
         </Text>
       </Group>
+      <FlushButton compact />
       <Tabs value={tab} onChange={setTab} keepMounted={false}>
         <Tabs.List>
           <Tabs.Tab value="messages">Messages</Tabs.Tab>
@@ -114,16 +103,18 @@ export function QueuePage() {
             <Group gap="xs" align="flex-end" wrap="wrap">
               <SegmentedControl value={filter.state} onChange={(v) => setFilter({ state: v as QueueFilter['state'] })} aria-label="State"
                 data={[{ value: 'all', label: 'All' }, { value: 'active', label: 'Active' }, { value: 'deferred', label: 'Deferred' }, { value: 'hold', label: 'Held' }]} />
-              <TextInput label="Sender" size="xs" value={filter.sender} onChange={(e) => setFilter({ sender: e.currentTarget.value })} w={160} />
+              <TextInput label="Sender" size="xs" placeholder="<> finds bounces" value={filter.sender} onChange={(e) => setFilter({ sender: e.currentTarget.value })} w={160} />
               <TextInput label="Recipient" size="xs" value={filter.recipient} onChange={(e) => setFilter({ recipient: e.currentTarget.value })} w={160} />
               <TextInput label="Domain" size="xs" value={filter.domain} onChange={(e) => setFilter({ domain: e.currentTarget.value })} w={140} />
               <TextInput label="Text" size="xs" placeholder="ID, reply, anything" value={filter.text} onChange={(e) => setFilter({ text: e.currentTarget.value })} w={180} />
               {!isEmptyFilter(filter) && <Button size="xs" variant="subtle" onClick={() => filterStore.set(EMPTY_FILTER, true)}>Clear filters</Button>}
             </Group>
-            <QueueActions ids={[...selected]} onDone={() => setSelected(new Set())} />
+            <QueueActions ids={[...selected]} allMatching={selection.sel.allMatching} onDone={selection.clear} />
+            <SelectionBanner sel={selection.sel} matched={matched} shownCount={selection.shownCount} allShownSelected={selection.allShownSelected}
+              onSelectAll={selection.selectAllMatching} onClear={selection.clear} onDismiss={selection.clear} />
             <QueueTable count={matched} rowAt={rowAt} onRange={onRange} loaded={page !== null} selected={selected} now={now} online={online}
-              mode={mode} delivering={delivering} allSelected={allSelected}
-              onToggle={toggle} onToggleAll={toggleAll} onOpen={openId} height="calc(100vh - 330px)" />
+              mode={mode} delivering={delivering} allSelected={selection.allShownSelected}
+              onToggle={selection.toggle} onToggleAll={selection.toggleShown} onOpen={openId} height="calc(100vh - 360px)" filtered={!isEmptyFilter(filter)} />
           </Stack>
         </Tabs.Panel>
         <Tabs.Panel value="top" pt="sm"><TopView filter={viewFilter} version={queueVersion} /></Tabs.Panel>

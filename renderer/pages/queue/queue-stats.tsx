@@ -47,7 +47,7 @@ export function ShapeView({ filter, version }: SummaryProps) {
     <Stack gap="xs">
       <Text size="sm" c="dimmed">Pending recipients by domain and message age in minutes (like Postfix <code>qshape</code>).</Text>
       <Table.ScrollContainer minWidth={700}>
-        <Table striped withColumnBorders data-testid="qshape-table">
+        <Table.ScrollContainer minWidth={760} type="native"><Table striped withColumnBorders data-testid="qshape-table">
           <Table.Thead>
             <Table.Tr>
               <Table.Th>domain</Table.Th><Table.Th>T</Table.Th>
@@ -63,7 +63,7 @@ export function ShapeView({ filter, version }: SummaryProps) {
               </Table.Tr>
             ))}
           </Table.Tbody>
-        </Table>
+        </Table></Table.ScrollContainer>
       </Table.ScrollContainer>
     </Stack>
   );

@@ -11,12 +11,15 @@ import type { QueueEntry } from '../../../engine/contracts.ts';
 import type { Settings } from '../../../engine/api.ts';
 import { formatSize, formatSpan, senderLabel } from '../../lib/format.ts';
 import { plainReason } from '../../lib/reason.ts';
+import { StateBadge } from '../../components/state-badge.tsx';
 import css from './queue-table.module.css';
 
 const ROW_HEIGHT = 40;
 /** Rows rendered beyond the viewport, so fast scrolling does not show blanks. */
 const OVERSCAN = 12;
-const COLUMNS = '36px 150px 90px 80px 80px minmax(140px,1fr) minmax(160px,1.4fr) minmax(160px,1.4fr)';
+// Columns live in queue-table.module.css: a container query drops Age and Size,
+// then Sender, when the grid is narrow (an 800 px window with the sidebar), so the
+// header and the rows always share one layout and nothing overlaps.
 
 interface RowProps {
   entry: QueueEntry;
@@ -39,10 +42,10 @@ const Row = memo(function Row({ entry, selected, now, online, mode, delivering, 
       <div role="gridcell" className={css.cell}>
         <button type="button" className={css.id} onClick={() => onOpen(entry.id)} aria-label={`Details of ${entry.id}`}>{entry.id}</button>
       </div>
-      <div role="gridcell"><span className={`${css.state} ${css[entry.state]}`}>{entry.state}</span></div>
-      <div role="gridcell" className={css.cell}>{formatSpan(now - entry.arrivalTime)}</div>
-      <div role="gridcell" className={css.cell}>{formatSize(entry.size)}</div>
-      <div role="gridcell" className={css.cell} title={senderLabel(entry.sender)}>{senderLabel(entry.sender)}</div>
+      <div role="gridcell"><StateBadge state={entry.state} /></div>
+      <div role="gridcell" className={`${css.cell} ${css.narrowHide}`}>{formatSpan(now - entry.arrivalTime)}</div>
+      <div role="gridcell" className={`${css.cell} ${css.narrowHide}`}>{formatSize(entry.size)}</div>
+      <div role="gridcell" className={`${css.cell} ${css.tinyHide}`} title={senderLabel(entry.sender)}>{senderLabel(entry.sender)}</div>
       <div role="gridcell" className={css.cell}>{first}{pending.length > 1 ? ` +${pending.length - 1}` : ''}</div>
       <div role="gridcell" className={`${css.cell} ${css.dim}`} title={why}>{why}</div>
     </>
@@ -68,6 +71,8 @@ export interface QueueTableProps {
   onToggleAll(): void;
   onOpen(id: string): void;
   height: number | string;
+  /** A filter is in force: an empty grid means "no match", not "empty queue". */
+  filtered?: boolean;
 }
 
 export function QueueTable(p: QueueTableProps) {
@@ -84,15 +89,15 @@ export function QueueTable(p: QueueTableProps) {
   const last = items[items.length - 1]?.index ?? 0;
   const { onRange } = p;
   useEffect(() => onRange(first, last), [onRange, first, last]);
-  const header = ['', 'Queue ID', 'State', 'Age', 'Size', 'Sender', 'Recipients', 'Why'];
+  const header: [string, string?][] = [['Queue ID'], ['State'], ['Age', css.narrowHide], ['Size', css.narrowHide], ['Sender', css.tinyHide], ['Recipients'], ['Why']];
   return (
     <div role="grid" aria-rowcount={p.count + 1} aria-label="Queued messages" data-testid="queue-grid" className={css.grid}>
-      <div role="row" aria-rowindex={1} className={`${css.row} ${css.head}`} style={{ gridTemplateColumns: COLUMNS, height: ROW_HEIGHT }}>
+      <div role="row" aria-rowindex={1} className={`${css.row} ${css.head}`} style={{ height: ROW_HEIGHT }}>
         <div role="columnheader" className={css.checkCell}>
           <input type="checkbox" className={css.check} checked={p.allSelected} onChange={p.onToggleAll} aria-label="Select all shown"
             ref={(el) => { if (el) el.indeterminate = !p.allSelected && p.selected.size > 0; }} />
         </div>
-        {header.slice(1).map((h) => <div role="columnheader" key={h}>{h}</div>)}
+        {header.map(([h, cls]) => <div role="columnheader" key={h} className={cls}>{h}</div>)}
       </div>
       <div ref={scrollRef} style={{ height: p.height, overflow: 'auto', contain: 'strict' }} data-testid="queue-scroll">
         <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
@@ -101,20 +106,22 @@ export function QueueTable(p: QueueTableProps) {
             if (!entry) {
               return (
                 <div key={v.key} role="row" aria-rowindex={v.index + 2} aria-busy="true" data-testid="queue-row-loading" className={`${css.row} ${css.body}`}
-                  style={{ height: ROW_HEIGHT, transform: `translateY(${v.start}px)`, gridTemplateColumns: COLUMNS }} />
+                  style={{ height: ROW_HEIGHT, transform: `translateY(${v.start}px)`}} />
               );
             }
             return (
               <div key={v.key} role="row" aria-rowindex={v.index + 2} data-testid="queue-row" data-id={entry.id}
                 aria-selected={p.selected.has(entry.id)}
                 className={`${css.row} ${css.body}${p.selected.has(entry.id) ? ` ${css.selected}` : ''}`}
-                style={{ height: ROW_HEIGHT, transform: `translateY(${v.start}px)`, gridTemplateColumns: COLUMNS }}>
+                style={{ height: ROW_HEIGHT, transform: `translateY(${v.start}px)`}}>
                 <Row entry={entry} selected={p.selected.has(entry.id)} now={p.now} online={p.online} mode={p.mode} delivering={p.delivering.has(entry.id)} onToggle={p.onToggle} onOpen={p.onOpen} />
               </div>
             );
           })}
         </div>
-        {p.loaded && p.count === 0 && <Text c="dimmed" ta="center" p="xl" data-testid="queue-empty">The queue is empty.</Text>}
+        {p.loaded && p.count === 0 && (
+          <Text c="dimmed" ta="center" p="xl" data-testid="queue-empty">{p.filtered ? 'No message matches the filter.' : 'Nothing here yet: the queue is empty.'}</Text>
+        )}
       </div>
     </div>
   );

@@ -4,7 +4,8 @@
 // that cannot run) shows beside it; pasted /etc/aliases text is parsed by the
 // engine (alias-import.tsx) and merged in.
 import { ActionIcon, Badge, Button, Card, Group, Stack, Table, Text, TextInput } from '@mantine/core';
-import { useLiveState } from '../../state/context.tsx';
+import { useLive, useLiveState } from '../../state/context.tsx';
+import { useUnreachableMembers } from './alias-check.ts';
 import { AliasImport } from './alias-import.tsx';
 import { exampleDomain, RemoveIcon, RoutingPage } from './page-shell.tsx';
 import { RoutingSaveBar, useRoutingForm } from './routing-form.tsx';
@@ -54,6 +55,9 @@ export function AliasesPage() {
     (rows) => ({ aliases: toSettings(rows) }),
     (rows) => Object.entries(toSettings(rows)).map(([n, t]) => `${n}: ${t.join(', ')}`));
   const rows = rf.form.value;
+  const { client } = useLive();
+  const names = new Set((rows ?? []).map((r) => r.name.trim().toLowerCase()).filter(Boolean));
+  const unreachable = useUnreachableMembers(client, settings?.hostname, (rows ?? []).flatMap((r) => splitList(r.targets)), names);
   if (!rows) return <Text c="dimmed">Loading settings…</Text>;
   const setRow = (i: number, patch: Partial<AliasRow>): void => rf.form.set((p) => p.map((r, j) => (j === i ? { ...r, ...patch } : r)));
   const firstIndex = new Map<string, number>();
@@ -63,7 +67,7 @@ export function AliasesPage() {
     <RoutingPage title="Aliases" suggest={`postmaster@${exampleDomain(settings)}`}
       sendmail={<>Sendmail's <code>/etc/aliases</code> (checked like <code>newaliases</code>).</>}>
       <Card withBorder>
-        <Table verticalSpacing="xs" layout="fixed">
+        <Table.ScrollContainer minWidth={560} type="native"><Table verticalSpacing="xs" layout="fixed">
           <Table.Thead>
             <Table.Tr><Table.Th w={200}>Name</Table.Th><Table.Th>Delivers to (comma-separated)</Table.Th><Table.Th w={48} /></Table.Tr>
           </Table.Thead>
@@ -86,6 +90,11 @@ export function AliasesPage() {
                     <Group gap={4} mt={4}>
                       {splitList(r.targets).map((t, k) => { const kind = kindOf(t); return <Badge key={k} size="xs" variant="light" color={kind.color}>{kind.label}</Badge>; })}
                     </Group>
+                    {splitList(r.targets).filter((t) => unreachable.has(t)).map((t) => (
+                      <Text key={t} size="xs" c="orange" mt={4} data-testid="alias-unreachable">
+                        Nobody receives mail for “{t}”: {unreachable.get(t)}. Mail to {name || 'this alias'} would bounce for it.
+                      </Text>
+                    ))}
                   </Table.Td>
                   <Table.Td style={{ verticalAlign: 'top' }}>
                     <ActionIcon variant="subtle" color="gray" size="lg" aria-label={`Remove alias ${name || i + 1}`}
@@ -95,7 +104,7 @@ export function AliasesPage() {
               );
             })}
           </Table.Tbody>
-        </Table>
+        </Table></Table.ScrollContainer>
         <Group mt="sm" gap="xs">
           <Button variant="default" onClick={() => rf.form.set((p) => [...p, { name: '', targets: '' }])}>Add alias</Button>
           <Button variant="subtle" onClick={() => rf.form.set((p) => [...p, { name: 'dev-null', targets: '/dev/null' }])}

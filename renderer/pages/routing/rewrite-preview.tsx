@@ -45,7 +45,7 @@ export function RewritePreview({ draft, hostname }: { draft: Settings['rewrite']
         <TextInput label="Sample sender" placeholder={`alice, or alice@${hostname}`} value={sample} w={300}
           onChange={(e) => setSample(e.currentTarget.value)} />
       </Group>
-      <Table mt="xs" verticalSpacing={4} layout="fixed">
+      <Table.ScrollContainer minWidth={620} type="native"><Table mt="xs" verticalSpacing={4} layout="fixed">
         <Table.Thead><Table.Tr><Table.Th w={230}>{address} as</Table.Th><Table.Th>Now</Table.Th><Table.Th>After saving</Table.Th></Table.Tr></Table.Thead>
         <Table.Tbody>
           {ROWS.map((r) => {
@@ -54,13 +54,13 @@ export function RewritePreview({ draft, hostname }: { draft: Settings['rewrite']
             return (
               <Table.Tr key={r.key}>
                 <Table.Td><Text size="sm">{r.label}</Text></Table.Td>
-                <Table.Td><Text size="sm" ff="monospace">{now}</Text></Table.Td>
-                <Table.Td><Text size="sm" ff="monospace" fw={next !== now ? 700 : undefined} c={next !== now ? 'indigo' : undefined} data-testid={`rewrite-${r.key}`}>{next}</Text></Table.Td>
+                <Table.Td><Text size="sm" ff="monospace" style={{ overflowWrap: 'anywhere' }}>{now}</Text></Table.Td>
+                <Table.Td><Text size="sm" ff="monospace" style={{ overflowWrap: 'anywhere' }} fw={next !== now ? 700 : undefined} c={next !== now ? 'indigo' : undefined} data-testid={`rewrite-${r.key}`}>{next}</Text></Table.Td>
               </Table.Tr>
             );
           })}
         </Table.Tbody>
-      </Table>
+      </Table></Table.ScrollContainer>
       {result && !result.next.ok && <Text size="sm" c="red" mt="xs">{result.next.errors.map((e) => `${e.path}: ${e.message}`).join('; ')}</Text>}
       {error && <Text size="sm" c="red" mt="xs">{error}</Text>}
     </Card>

@@ -64,7 +64,7 @@ export function RewritingPage() {
         <Text fw={600}>Generic addresses</Text>
         <Text size="sm" c="dimmed" mb="xs">A local login leaves as a full address (genericstable), e.g. web1_user1 → user1@example.com. Wins over masquerading.</Text>
         {f.generics.length > 0 && (
-          <Table verticalSpacing="xs" layout="fixed">
+          <Table.ScrollContainer minWidth={520} type="native"><Table verticalSpacing="xs" layout="fixed">
             <Table.Thead><Table.Tr><Table.Th w={220}>Login</Table.Th><Table.Th>Leaves as</Table.Th><Table.Th w={48} /></Table.Tr></Table.Thead>
             <Table.Tbody>
               {f.generics.map((g, i) => (
@@ -83,7 +83,7 @@ export function RewritingPage() {
                 </Table.Tr>
               ))}
             </Table.Tbody>
-          </Table>
+          </Table></Table.ScrollContainer>
         )}
         <Group mt="sm"><Button variant="default" onClick={() => set({ generics: [...f.generics, { login: '', address: '' }] })}>Add generic address</Button></Group>
       </Card>

@@ -44,7 +44,7 @@ export function RoutesPage() {
         <Text fw={600} mb="xs">All routes</Text>
         {routes.length === 0 && <Text size="sm" c="dimmed">No routes: mail for other domains goes to the smart host, or to each domain's MX.</Text>}
         {routes.length > 0 && (
-          <Table verticalSpacing="xs" layout="fixed">
+          <Table.ScrollContainer minWidth={680} type="native"><Table verticalSpacing="xs" layout="fixed">
             <Table.Thead>
               <Table.Tr><Table.Th w={230}>Domain</Table.Th><Table.Th w={130}>Mailer</Table.Th><Table.Th>Host</Table.Th><Table.Th w={110}>Port</Table.Th><Table.Th w={48} /></Table.Tr>
             </Table.Thead>
@@ -76,7 +76,7 @@ export function RoutesPage() {
                 </Table.Tr>
               ))}
             </Table.Tbody>
-          </Table>
+          </Table></Table.ScrollContainer>
         )}
         <Group mt="sm"><Button variant="default" onClick={() => rf.form.set((p) => [...p, { domain: '', mailer: 'esmtp', host: '' }])}>New route</Button></Group>
         <Text size="xs" c="dimmed" mt="xs">

@@ -32,7 +32,7 @@ export function AccessMapPage() {
   return (
     <SecurityPage title="Access map" sendmail={<>Sendmail's <code>/etc/mail/access</code>. The most specific key wins: an address before its domain, a host before its parent domains, an IP before its network.</>}>
       <Card withBorder>
-        <Table verticalSpacing={4} data-testid="access-table">
+        <Table.ScrollContainer minWidth={520} type="native"><Table verticalSpacing={4} data-testid="access-table">
           <Table.Thead>
             <Table.Tr><Table.Th>Key</Table.Th><Table.Th>Action</Table.Th><Table.Th w={110} /></Table.Tr>
           </Table.Thead>
@@ -53,7 +53,7 @@ export function AccessMapPage() {
               </Table.Tr>
             ))}
           </Table.Tbody>
-        </Table>
+        </Table></Table.ScrollContainer>
         <Button mt="sm" variant="default" onClick={() => form.set((prev) => [...prev, { key: 'Connect:', action: 'OK' }])}>Add rule</Button>
         <SaveBar form={form} />
       </Card>

@@ -61,7 +61,7 @@ export function BlockListsPage() {
   return (
     <SecurityPage title="Block lists" sendmail={<>Sendmail's <code>FEATURE(dnsbl)</code> and <code>enhdnsbl</code>. Clients with <code>Connect: OK</code> or <code>RELAY</code>, relay networks and the local machine are never looked up.</>}>
       <Card withBorder>
-        <Table verticalSpacing={4}>
+        <Table.ScrollContainer minWidth={560} type="native"><Table verticalSpacing={4}>
           <Table.Thead>
             <Table.Tr><Table.Th>Zone</Table.Th><Table.Th>Reject message</Table.Th><Table.Th>Answer codes</Table.Th><Table.Th>Temp-fail</Table.Th><Table.Th /></Table.Tr>
           </Table.Thead>
@@ -81,7 +81,7 @@ export function BlockListsPage() {
               </Table.Tr>
             ))}
           </Table.Tbody>
-        </Table>
+        </Table></Table.ScrollContainer>
         <Text size="xs" c="dimmed" mt={4}><code>$&#38;{'{client_addr}'}</code> and <code>$&#38;{'{zone}'}</code> are filled in. Temp-fail answers 451 4.7.1 when the list cannot be asked, instead of letting the mail in.</Text>
         <Button mt="sm" variant="default" onClick={() => form.set((p) => ({ ...p, dnsbl: [...p.dnsbl, NEW_LIST] }))}>Add block list</Button>
         <Select mt="md" label="Delay checks" w={380} allowDeselect={false} value={a.delayChecks}

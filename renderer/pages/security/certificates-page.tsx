@@ -2,7 +2,7 @@
 // import of a certificate/key/CA as PEM (checked to match before anything is
 // written), a self-signed one for the host name, DH parameters with progress,
 // and the TLS options (cipher list, client certificates).
-import { Alert, Badge, Button, Card, Group, Progress, Stack, Switch, Text, Textarea, TextInput } from '@mantine/core';
+import { Alert, Badge, Button, Card, Group, Modal, Progress, Stack, Switch, Text, Textarea, TextInput } from '@mantine/core';
 import { useEffect, useState } from 'react';
 import type { FieldError } from '../../../engine/api.ts';
 import type { Settings } from '../../../engine/api.ts';
@@ -13,8 +13,14 @@ import { errorText, SecurityPage } from './shared.tsx';
 
 type Tls = Settings['tls'];
 
+/** What a problem is about, in the words of this page rather than a settings path. */
+const FIELD_WORDS: Record<string, string> = {
+  'tls.cert': 'Certificate file', 'tls.key': 'Key file', 'tls.ca': 'CA file', 'tls.dhParams': 'DH parameters file', 'tls.ciphers': 'Cipher list',
+  certPem: 'Certificate', keyPem: 'Private key', caPem: 'CA bundle', cert: 'Certificate', key: 'Private key', ca: 'CA bundle',
+};
+
 function Problems({ items, color }: { items: FieldError[]; color: string }) {
-  return <>{items.map((e) => <Alert key={e.path + e.message} color={color} py={4} mt={4}><code>{e.path}</code>: {e.message}</Alert>)}</>;
+  return <>{items.map((e) => <Alert key={e.path + e.message} color={color} py={4} mt={4}><b>{FIELD_WORDS[e.path] ?? 'Certificate'}</b>: {e.message}</Alert>)}</>;
 }
 
 function CurrentCertificate({ status }: { status: CertificateStatus | null }) {
@@ -50,7 +56,8 @@ export function CertificatesPage() {
   const [status, setStatus] = useState<CertificateStatus | null>(null);
   const [pem, setPem] = useState({ certPem: '', keyPem: '', caPem: '' });
   const [busy, setBusy] = useState<'import' | 'self' | 'dh' | null>(null);
-  const [result, setResult] = useState<{ ok: boolean; text: string; errors?: FieldError[] } | null>(null);
+  const [result, setResult] = useState<{ ok: boolean; text: string; errors?: FieldError[]; kind?: 'import' | 'self' | 'dh' } | null>(null);
+  const [confirmReplace, setConfirmReplace] = useState(false);
   const [dhMarks, setDhMarks] = useState(0);
   const tls = form.value;
 
@@ -67,17 +74,24 @@ export function CertificatesPage() {
     }
     try {
       const r = await call();
-      if (!r.ok) return setResult({ ok: false, text: 'Nothing was changed.', errors: r.errors });
-      setResult({ ok: true, text: r.applied ? `${done} Saved in the settings; the listeners pick it up with the next connection.` : done });
+      if (!r.ok) return setResult({ ok: false, text: 'Nothing was changed.', errors: r.errors, kind });
+      setResult({ ok: true, text: r.applied ? `${done} Saved in the settings; the listeners pick it up with the next connection.` : done, kind });
       live.setSettings(await client.getSettings());
       await refresh();
     } catch (err) {
-      setResult({ ok: false, text: errorText(err) });
+      setResult({ ok: false, text: errorText(err), kind });
     } finally {
       off?.();
       setBusy(null);
     }
   }
+
+  const generateSelfSigned = (): void => void act('self', () => client.generateSelfSigned(), 'Self-signed certificate generated.');
+  // A certificate someone imported (not one we generated) is not replaced without asking.
+  const imported = status?.info && !status.info.selfSigned ? status.info : null;
+  const resultAlert = (where: 'import' | 'other') => result && (result.kind === 'import') === (where === 'import') && (
+    <Alert mt="sm" color={result.ok ? 'teal' : 'red'} data-testid="cert-result">{result.text}{result.errors && <Problems items={result.errors} color="red" />}</Alert>
+  );
 
   return (
     <SecurityPage title="Certificates" sendmail={<>Sendmail's <code>confSERVER_CERT</code>, <code>confSERVER_KEY</code>, <code>confCACERT</code> and <code>confDH_PARAMETERS</code>. STARTTLS on the SMTP and submission ports, implicit TLS on SMTPS.</>}>
@@ -86,7 +100,7 @@ export function CertificatesPage() {
         <CurrentCertificate status={status} />
         <Group mt="md">
           <Button variant="light" loading={busy === 'self'} disabled={busy !== null} data-testid="generate-self-signed"
-            onClick={() => void act('self', () => client.generateSelfSigned(), 'Self-signed certificate generated.')}>Generate self-signed</Button>
+            onClick={() => (imported ? setConfirmReplace(true) : generateSelfSigned())}>Generate self-signed</Button>
           <Button variant="light" loading={busy === 'dh'} disabled={busy !== null} data-testid="generate-dh"
             onClick={() => void act('dh', () => client.generateDhParams(), 'DH parameters generated.')}>Generate DH parameters (2048 bits)</Button>
         </Group>
@@ -96,7 +110,15 @@ export function CertificatesPage() {
             <Text size="xs" c="dimmed">Searching for a safe prime: {dhMarks} candidates tried. This can take a minute or two.</Text>
           </Stack>
         )}
-        {result && <Alert mt="sm" color={result.ok ? 'teal' : 'red'} data-testid="cert-result">{result.text}{result.errors && <Problems items={result.errors} color="red" />}</Alert>}
+        {resultAlert('other')}
+        <Modal opened={confirmReplace} onClose={() => setConfirmReplace(false)} title="Replace the imported certificate?">
+          <Text size="sm">The certificate for <b>{imported?.subject}</b> (issued by {imported?.issuer}, valid to {imported?.validTo.slice(0, 10)}) would be
+            replaced by a self-signed one that mail clients will not trust. Its files stay on disk, but the settings will no longer use them.</Text>
+          <Group justify="flex-end" mt="md">
+            <Button variant="default" onClick={() => setConfirmReplace(false)} data-autofocus>Cancel</Button>
+            <Button color="orange" onClick={() => { setConfirmReplace(false); generateSelfSigned(); }}>Replace with self-signed</Button>
+          </Group>
+        </Modal>
       </Card>
       <Card withBorder>
         <Text fw={600}>Import</Text>
@@ -112,6 +134,7 @@ export function CertificatesPage() {
         <Button mt="sm" variant="default" loading={busy === 'import'} disabled={busy !== null || !pem.certPem || !pem.keyPem}
           onClick={() => void act('import', () => client.importCertificate({ certPem: pem.certPem, keyPem: pem.keyPem, ...(pem.caPem ? { caPem: pem.caPem } : {}) }), 'Certificate imported.')}>
           Check and import</Button>
+        {resultAlert('import')}
       </Card>
       {tls && (
         <Card withBorder>

@@ -9,6 +9,9 @@ import { useLive } from '../../state/context.tsx';
 import { RemoveIcon } from '../routing/page-shell.tsx';
 import { errorText, SecurityPage } from './shared.tsx';
 
+/** The engine's minimum (hashPassword, MIN_PASSWORD in engine/security-api.ts): said here before a round trip. */
+const MIN_PASSWORD = 8;
+
 type User = Settings['users'][number];
 
 export function UsersPage() {
@@ -52,7 +55,8 @@ export function UsersPage() {
   return (
     <SecurityPage title="Users" sendmail={<>SMTP AUTH accounts (Sendmail's sasldb). They log in on the submission and SMTPS ports, only inside TLS, and may then relay. Five failures from one address lock it out for 15 minutes.</>}>
       <Card withBorder>
-        <Table verticalSpacing={4} data-testid="users-table">
+        {users.length === 0 && <Text size="sm" c="dimmed" data-testid="users-empty">Nothing here yet: no SMTP AUTH users. Add one below.</Text>}
+        <Table.ScrollContainer minWidth={480} type="native"><Table verticalSpacing={4} data-testid="users-table">
           <Table.Thead><Table.Tr><Table.Th>User</Table.Th><Table.Th>Password</Table.Th><Table.Th w={60} /></Table.Tr></Table.Thead>
           <Table.Tbody>
             {users.map((u, i) => (
@@ -61,9 +65,9 @@ export function UsersPage() {
                 <Table.Td>
                   {resetting?.index === i ? (
                     <Group gap="xs">
-                      <PasswordInput aria-label={`New password for ${u.name}`} value={resetting.password} autoComplete="new-password"
+                      <PasswordInput aria-label={`New password for ${u.name}`} value={resetting.password} autoComplete="new-password" placeholder={`at least ${MIN_PASSWORD} characters`}
                         onChange={(e) => setResetting({ index: i, password: e.currentTarget.value })} />
-                      <Button size="xs" onClick={() => void reset()} loading={busy} disabled={!resetting.password}>Set</Button>
+                      <Button size="xs" onClick={() => void reset()} loading={busy} disabled={resetting.password.length < MIN_PASSWORD}>Set</Button>
                       <Button size="xs" variant="default" onClick={() => setResetting(null)}>Cancel</Button>
                     </Group>
                   ) : (
@@ -78,12 +82,14 @@ export function UsersPage() {
               </Table.Tr>
             ))}
           </Table.Tbody>
-        </Table>
+        </Table></Table.ScrollContainer>
         <Group mt="sm" align="flex-end">
           <TextInput label="User name" value={name} onChange={(e) => setName(e.currentTarget.value)} autoComplete="off" data-testid="user-name" />
-          <PasswordInput label="Password" value={password} onChange={(e) => setPassword(e.currentTarget.value)} autoComplete="new-password" w={220} data-testid="user-password" />
+          <PasswordInput label="Password" value={password} onChange={(e) => setPassword(e.currentTarget.value)} autoComplete="new-password" w={220} data-testid="user-password"
+            description={`At least ${MIN_PASSWORD} characters`}
+            error={password.length > 0 && password.length < MIN_PASSWORD ? `${MIN_PASSWORD - password.length} more character${MIN_PASSWORD - password.length === 1 ? '' : 's'} needed` : undefined} />
           <Button variant="default" onClick={() => void add()} loading={busy}
-            disabled={!name.trim() || !password || users.some((u) => u.name.toLowerCase() === name.trim().toLowerCase())}>Add user</Button>
+            disabled={!name.trim() || password.length < MIN_PASSWORD || users.some((u) => u.name.toLowerCase() === name.trim().toLowerCase())}>Add user</Button>
         </Group>
         {error && <Alert mt="sm" color="red">{error}</Alert>}
         <SaveBar form={form} />
