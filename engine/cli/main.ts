@@ -33,6 +33,10 @@ export const COMMANDS: Entry[] = [
   { name: 'newaliases', summary: 'check the aliases and report problems line by line (also: sendmail -bi)',
     load: async () => (await import('./config-commands.ts')).newaliasesCommand },
   { name: 'config', summary: 'check, read or change config.json', load: async () => (await import('./config-commands.ts')).configCommand },
+  { name: 'import', summary: 'read a Sendmail or Postfix configuration and print what it becomes; --apply saves it',
+    load: async () => (await import('./import-commands.ts')).importCommand },
+  { name: 'export', summary: 'write the settings as a sendmail.mc and /etc/mail map sources',
+    load: async () => (await import('./import-commands.ts')).exportCommand },
 ];
 
 export function usage(): string {
