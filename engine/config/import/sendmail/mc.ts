@@ -149,7 +149,7 @@ export function planMc(file: string, text: string): { items: PlanItem[]; facts: 
     if (name === 'MASQUERADE_AS') { add(line, src, [set('rewrite.masqueradeAs', a[0] ?? '')]); continue; }
     if (name === 'DAEMON_OPTIONS') { daemonOptions(a.join(','), line, src); continue; }
     if (name === 'CLIENT_OPTIONS') { add(line, src, [], 'outgoing connections use the system\'s addresses'); continue; }
-    refuse(line, src, `unknown .mc macro ${name}${s.args === null ? '' : '(...)'}`);
+    refuse(line, src, s.args === null ? `not .mc syntax: "${name}" is neither a known macro nor a comment (# or dnl)` : `unknown .mc macro ${name}(...)`);
   }
   if (localProcmail) items.push(localProcmail);
   return { items, facts };
