@@ -26,11 +26,10 @@ function partialNetwork(entry: string): string | null {
 export function exportSendmail(s: Settings): SendmailExport {
   const notes: string[] = [];
   const mc: string[] = [
-    'divert(-1)dnl',
-    '# sendmail.mc written by `mailstop export sendmail`. Build it with:',
-    '#   m4 /usr/share/sendmail/cf/m4/cf.m4 sendmail.mc > sendmail.cf',
-    '# and the maps with makemap (see the Makefile lines at the end).',
-    'divert(0)dnl',
+    // dnl, not #: sendmail's cf.m4 turns m4 comments off, so a # line is output text that m4 still scans.
+    'dnl # sendmail.mc written by "mailstop export sendmail". Build it with:',
+    'dnl #   m4 /usr/share/sendmail/cf/m4/cf.m4 sendmail.mc > sendmail.cf',
+    'dnl # and each map with makemap, e.g.: makemap hash mailertable < mailertable',
     `VERSIONID(${q('mailstop export')})dnl`,
     `OSTYPE(${q('linux')})dnl`,
     define('confDOMAIN_NAME', s.hostname),
@@ -121,7 +120,7 @@ export function exportSendmail(s: Settings): SendmailExport {
   files.push({ name: 'authinfo', mode: 0o600, text: table(auth ? [`AuthInfo:${authHost}\t"U:${auth.user}" "I:${auth.user}" "P:${auth.pass}" "M:PLAIN LOGIN"`] : []) });
   files.push({ name: 'aliases', text: table(Object.entries(s.aliases).map(([n, t]) => `${n}: ${t.join(', ')}`)) });
   for (const [user, lines] of Object.entries(s.forwards)) files.push({ name: `forward/${user}`, text: lines.join('\n') + '\n' });
-  mc.push('divert(-1)dnl', '# Not expressible in Sendmail (from mailstop export):', ...notes.map((n) => `#   ${n}`), 'divert(0)dnl');
+  if (notes.length) mc.push('dnl # Not expressible in Sendmail (from mailstop export):', ...notes.map((n) => `dnl #   ${n.replace(/[`']/g, '"')}`));
   files.unshift({ name: 'sendmail.mc', text: mc.join('\n') + '\n' });
   return { files, notes };
 }

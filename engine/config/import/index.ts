@@ -21,7 +21,11 @@ export async function readImportSources(kind: ImportKind, dir: string): Promise<
   if (kind === 'postfix') {
     const main = files.find((f) => f.name === 'main.cf');
     for (const p of main?.text ? postfixMapPaths(main.text) : []) {
-      if (!files.some((f) => f.name === p || `${dir.replace(/\/$/, '')}/${f.name}` === p)) files.push(await readSourceFile(p));
+      // A copy of /etc/postfix elsewhere holds its maps itself; only maps outside it (/etc/aliases) are fetched.
+      if (files.some((f) => f.name === p.replace(/^.*\//, ''))) continue;
+      const f = await readSourceFile(p);
+      // A missing one is named on the main.cf line that refers to it.
+      if (!f.error) files.push(f);
     }
   }
   return files;

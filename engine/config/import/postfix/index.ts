@@ -94,13 +94,16 @@ export function planPostfix(source: string, files: SourceFile[], current: Settin
       case 'mydestination': {
         const host = (params.get('myhostname') ?? '').toLowerCase();
         const names = list.filter((d) => !d.includes(':') && d.toLowerCase() !== host && d.toLowerCase() !== 'localhost');
-        return ok(names.map((d) => push('domains.local', d.toLowerCase())), 'only the host name and localhost, which are always local');
+        return ok(names.map((d) => push('domains.local', d.toLowerCase())), names.length ? undefined : 'only the host name and localhost, which are always local');
       }
       case 'mynetworks': {
         const nets = list.filter((n) => !n.includes(':/') && !n.startsWith('/')).map((n) => n.replace(/^\[([^\]]+)\]/, '$1'));
         return ok(nets.map((n) => push('domains.relay', n)));
       }
-      case 'relay_domains': return ok(list.filter((d) => !d.includes(':')).map((d) => push('domains.relay', d.toLowerCase())), 'no domains');
+      case 'relay_domains': {
+        const domains = list.filter((d) => !d.includes(':'));
+        return ok(domains.map((d) => push('domains.relay', d.toLowerCase())), domains.length ? undefined : 'no domains');
+      }
       case 'relayhost': {
         if (v === '') return ok([], 'empty: mail goes to each domain\'s MX, as without a smart host');
         const m = /^(\[([^\]]+)\]|([^:\s]+))(?::(\d+))?$/.exec(v);
