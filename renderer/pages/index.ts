@@ -8,7 +8,8 @@ import { OverviewPage } from './overview.tsx';
 import { QueuePage } from './queue/queue-page.tsx';
 import { SmartHostPage } from './smart-host.tsx';
 import { AccessMapPage, BlockListsPage, CertificatesPage, IconAccess, IconBlock, IconCert, IconPrivacy, IconRelay, IconUsers, PrivacyPage, RelayingPage, UsersPage } from './security/index.ts';
-import { AliasesPage, DomainsPage, ForwardingPage, IconAliases, IconDomains, IconForward, IconRewrite, IconRoutes, RewritingPage, RoutesPage } from './routing/index.ts';
+import { AliasesPage, DomainsPage, ForwardingPage, IconAliases, IconDomains, IconForward, IconRewrite, IconRoutes, RewritingPage, RoutesPage, VirtualPage } from './routing/index.ts';
+import { ImportPage } from './import/import-page.tsx';
 
 export interface PageDef {
   /** Hash route, e.g. '/queue'. '/' is the landing page. */
@@ -28,6 +29,7 @@ export const pages: PageDef[] = [
   { path: '/logs', label: 'Logs', icon: IconList, component: LogsPage },
   { path: '/domains', label: 'Domains', icon: IconDomains, component: DomainsPage, drafts: ['routing.domains'] },
   { path: '/aliases', label: 'Aliases', icon: IconAliases, component: AliasesPage, drafts: ['routing.aliases'] },
+  { path: '/virtual', label: 'Virtual users', icon: IconAliases, component: VirtualPage, drafts: ['routing.virtual'] },
   { path: '/forwarding', label: 'Forwarding', icon: IconForward, component: ForwardingPage, drafts: ['routing.forwards'] },
   { path: '/routes', label: 'Routes', icon: IconRoutes, component: RoutesPage, drafts: ['routing.routes'] },
   { path: '/rewriting', label: 'Rewriting', icon: IconRewrite, component: RewritingPage, drafts: ['routing.rewrite'] },
@@ -37,4 +39,5 @@ export const pages: PageDef[] = [
   { path: '/privacy', label: 'Privacy & limits', icon: IconPrivacy, component: PrivacyPage, drafts: ['security.smtp'] },
   { path: '/users', label: 'Users', icon: IconUsers, component: UsersPage, drafts: ['security.users'] },
   { path: '/certificates', label: 'Certificates', icon: IconCert, component: CertificatesPage, drafts: ['security.tls'] },
+  { path: '/import', label: 'Import', icon: IconForward, component: ImportPage },
 ];
