@@ -22,6 +22,8 @@ const METHODS = [
   'importCertificate', 'certificateInfo', 'hashPassword',
   // issue 5: routing / local delivery
   'parseAliases', 'previewRewrite', 'checkRouting',
+  // issue 14: import (engine/import-api.ts)
+  'planImport',
 ];
 const PREFIX = 'mailstop:api:';
 const EVENT_CHANNEL = 'mailstop:event';
