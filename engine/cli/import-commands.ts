@@ -7,7 +7,7 @@
 import { mkdir, writeFile, chmod } from 'node:fs/promises';
 import path from 'node:path';
 import { exportSendmail } from '../config/export/sendmail.ts';
-import { dropRefused, formatPlan, planImport, readImportSources, type ImportKind, type ImportPlan } from '../config/import/index.ts';
+import { dropRefused, formatPlan, planImport, readHomeForwards, readImportSources, type ImportKind, type ImportPlan } from '../config/import/index.ts';
 import { applyPatch, loadSettings, saveSettings } from '../config/load.ts';
 import type { Settings } from '../config/schema.ts';
 import { bool } from './args.ts';
@@ -16,12 +16,13 @@ import { findEngine } from './engine-link.ts';
 import { EX_CONFIG, EX_DATAERR, EX_OK, UsageError } from './exit-codes.ts';
 import { err, out } from './io.ts';
 
-const IMPORT_USAGE = `usage: mailstop import sendmail|postfix [DIR] [--apply [--drop-refused]] [--json] [--home DIR]
+const IMPORT_USAGE = `usage: mailstop import sendmail|postfix [DIR] [--apply [--drop-refused]] [--json] [--home-forwards] [--home DIR]
   Reads a Sendmail (default /etc/mail) or Postfix (default /etc/postfix) configuration and prints
   the plan: each source line as file:line, what it becomes, or why it is not carried over.
   --apply          save the plan (nothing is saved while a line is refused)
   --drop-refused   with --apply: leave the refused lines out and save the rest
-  --json           print the plan as JSON`;
+  --json           print the plan as JSON
+  --home-forwards  sendmail: also read users' own ~/.forward files (accounts from /etc/passwd)`;
 
 const DEFAULT_DIR: Record<ImportKind, string> = { sendmail: '/etc/mail', postfix: '/etc/postfix' };
 
@@ -30,7 +31,7 @@ export const importCommand: Command = {
   summary: 'read a Sendmail or Postfix configuration, print what it becomes; --apply saves it',
   usage: IMPORT_USAGE,
   async run(args, ctx) {
-    const p = prepare(args, { apply: { type: 'boolean' }, 'drop-refused': { type: 'boolean' }, json: { type: 'boolean' } }, this, ctx);
+    const p = prepare(args, { apply: { type: 'boolean' }, 'drop-refused': { type: 'boolean' }, json: { type: 'boolean' }, 'home-forwards': { type: 'boolean' } }, this, ctx);
     if (!p) return EX_OK;
     const [kind, dir, ...extra] = p.positional;
     if (kind !== 'sendmail' && kind !== 'postfix') throw new UsageError(kind ? `cannot import "${kind}": sendmail or postfix` : 'import needs sendmail or postfix', IMPORT_USAGE);
@@ -38,6 +39,10 @@ export const importCommand: Command = {
     if (bool(p.flags, 'drop-refused') && !bool(p.flags, 'apply')) throw new UsageError('--drop-refused goes with --apply', IMPORT_USAGE);
     const source = path.resolve(dir ?? DEFAULT_DIR[kind]);
     const files = await readImportSources(kind, source);
+    if (bool(p.flags, 'home-forwards')) {
+      if (kind !== 'sendmail') throw new UsageError('--home-forwards goes with import sendmail', IMPORT_USAGE);
+      files.push(...await readHomeForwards('/etc/passwd'));
+    }
     const api = await findEngine(p.home);
     try {
       let current: Settings;

@@ -48,3 +48,26 @@ export async function readSourceDir(dir: string): Promise<SourceFile[]> {
   }
   return out;
 }
+
+/**
+ * Users' own ~/.forward files (opt-in: `--home-forwards`), named "~user/.forward".
+ * Only accounts with a login-able uid (>= 1000) and an existing file are read.
+ */
+export async function readHomeForwards(passwdFile = '/etc/passwd'): Promise<SourceFile[]> {
+  let text: string;
+  try {
+    text = await readFile(passwdFile, 'utf8');
+  } catch (err) {
+    return [{ name: passwdFile, error: `cannot read ${passwdFile} (${(err as NodeJS.ErrnoException).code})` }];
+  }
+  const out: SourceFile[] = [];
+  for (const line of text.split('\n')) {
+    const f = line.split(':');
+    // 1000: where Debian's adduser starts ordinary accounts; system accounts have no .forward to move.
+    if (f.length < 7 || Number(f[2]) < 1000 || Number(f[2]) === 65534) continue;
+    const file = path.join(f[5], '.forward');
+    const st = await stat(file).catch(() => null);
+    if (st?.isFile()) out.push(await readSourceFile(file, `~${f[0]}/.forward`));
+  }
+  return out;
+}

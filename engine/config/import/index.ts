@@ -2,7 +2,8 @@
 // the plan, and say which patch may be applied. Applying is the caller's job —
 // EngineApi.updateSettings or the CLI's validated config.json write — so an
 // import goes through exactly the validation every other change does.
-import { readSourceDir, readSourceFile } from './files.ts';
+import { readHomeForwards, readSourceDir, readSourceFile } from './files.ts';
+export { readHomeForwards };
 import { finishPlan, type ImportPlan, type PlanItem, type SourceFile } from './plan.ts';
 import { planPostfix, postfixMapPaths } from './postfix/index.ts';
 import { planSendmail } from './sendmail/index.ts';

@@ -5,7 +5,6 @@
 // never slip in. Validation is the settings' own (applyPatch → schema + meaning
 // checks); a field it refuses is traced back to the line that set it.
 // Pure: never reads files, never writes settings.
-import type { FieldError, SettingsPatch } from '../../api.ts';
 import { applyPatch } from '../load.ts';
 import type { Settings } from '../schema.ts';
 
@@ -14,6 +13,10 @@ export type Change =
   | { op: 'set'; path: string; value: unknown }
   | { op: 'push'; path: string; value: unknown }
   | { op: 'entry'; path: string; key: string; value: unknown };
+
+/** The settings patch type, taken from applyPatch so this stage needs nothing from engine/api.ts. */
+type SettingsPatch = Parameters<typeof applyPatch>[1];
+interface FieldError { path: string; message: string }
 
 export type Outcome = 'set' | 'skip' | 'refused';
 

@@ -55,7 +55,7 @@ export function planSendmail(source: string, files: SourceFile[], current: Setti
       continue;
     }
     if (name === 'submit.mc') { items.push(item(f.name, 0, '', 'skip', [], "the MSP's configuration: Mailstop's sendmail command needs none")); continue; }
-    if (f.name.includes('forward/')) { items.push(...planForward(f)); continue; }
+    if (f.name.startsWith('forward/') || /^~[^/]+\/\.forward$/.test(f.name)) { items.push(...planForward(f)); continue; }
     if (!(name in MAPS)) { items.push(item(f.name, 0, '', 'skip', [], 'not a Sendmail configuration file Mailstop reads')); continue; }
     if (!enabled(MAPS[name])) {
       items.push(item(f.name, 0, '', 'skip', [], `FEATURE(${MAPS[name]}) is not in the .mc: Sendmail does not read this file, so neither does the import`));
@@ -94,7 +94,8 @@ export function planAliases(file: string, text: string): PlanItem[] {
 
 /** forward/USER: a user's ~/.forward (the export writes these; Sendmail has no global table). */
 function planForward(f: SourceFile): PlanItem[] {
-  const user = base(f.name).replace(/^\.forward\.?/, '') || base(f.name);
+  // forward/USER (the export's layout) or ~USER/.forward (users' own files, opt-in).
+  const user = /^~([^/]+)\//.exec(f.name)?.[1] ?? base(f.name);
   const lines = (f.text ?? '').split('\n').map((l, i) => ({ l: l.trim(), i })).filter((x) => x.l !== '' && !x.l.startsWith('#'));
   if (!/^[a-z0-9_][a-z0-9._+-]*$/i.test(user)) return [item(f.name, 0, '', 'refused', [], `"${user}" is not a user name`)];
   if (lines.length === 0) return [item(f.name, 0, '', 'skip', [], 'empty .forward')];

@@ -157,3 +157,24 @@ describe('bad input', () => {
     expect(plan.items).toEqual([expect.objectContaining({ file: missing, line: 0, outcome: 'refused', reason: `${missing} does not exist` })]);
   });
 });
+
+describe("users' own ~/.forward (opt-in)", () => {
+  it('reads the .forward of ordinary accounts and names each by its user', async () => {
+    const { readHomeForwards } = await import('../../../../engine/config/import/index.ts');
+    const homes = await mkdtemp(path.join(dir, 'homes-'));
+    const { mkdir } = await import('node:fs/promises');
+    for (const u of ['dave', 'erin', 'daemon']) await mkdir(path.join(homes, u));
+    await writeFile(path.join(homes, 'dave', '.forward'), '# dave\n\\dave, dave@elsewhere.example\n');
+    await writeFile(path.join(homes, 'daemon', '.forward'), 'root\n');
+    const passwd = path.join(homes, 'passwd');
+    await writeFile(passwd, [
+      `daemon:x:1:1:daemon:${path.join(homes, 'daemon')}:/usr/sbin/nologin`,
+      `dave:x:1001:1001:Dave:${path.join(homes, 'dave')}:/bin/sh`,
+      `erin:x:1002:1002:Erin:${path.join(homes, 'erin')}:/bin/sh`,
+    ].join('\n') + '\n');
+    const files = await readHomeForwards(passwd);
+    expect(files.map((f) => f.name)).toEqual(['~dave/.forward']);
+    const plan = planImport('sendmail', homes, files, defaults);
+    expect(plan.items).toEqual([expect.objectContaining({ file: '~dave/.forward', line: 2, outcome: 'set', becomes: ['forwards.dave = ["\\\\dave, dave@elsewhere.example"]'] })]);
+  });
+});
