@@ -12,7 +12,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSettings, saveSettings, settingsFrom } from '../../engine/config/load.ts';
 import type { SettingsInput } from '../../engine/config/schema.ts';
-import { runCli } from '../engine/cli/subprocess.ts';
+import { runCli, startServe } from '../engine/cli/subprocess.ts';
 import { haveSeeds, mailertableRecipe, SEEDS, trinityMc } from '../engine/config/import/seeds.ts';
 
 const CF_M4 = '/usr/share/sendmail/cf/m4/cf.m4';
@@ -155,5 +155,35 @@ describe('apply with a refused line', () => {
     const s = await loadSettings(home);
     expect(s.delivery.mode).toBe('deferred');
     expect(s.routes).toEqual([{ domain: 'good.test', mailer: 'esmtp', host: '[192.0.2.1]' }]);
+  });
+});
+
+describe('apply to a running engine', () => {
+  it('goes through updateSettings: the engine answers with the imported virtual users at once', async () => {
+    const home = await newHome('served', ['alice']);
+    await writeFile(path.join(home, 'config.json'), JSON.stringify({
+      hostname: 'mta.test', listen: { address: '127.0.0.1', smtp: 0, submission: false, smtps: false }, console: { port: false },
+      dns: { servers: ['127.0.0.1:9'], timeout: '1s' },
+    }));
+    const served = await startServe(home);
+    try {
+      const etc = path.join(dir, 'served-etc');
+      await mkdir(etc);
+      await writeFile(path.join(etc, 'sendmail.mc'), "FEATURE(`virtusertable')dnl\n");
+      await writeFile(path.join(etc, 'virtusertable'), 'info@shop.test alice\n@shop.test error:nouser No such user here\n');
+      const r = await runCli(home, ['import', 'sendmail', etc, '--apply']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/saved 2 lines to the running engine/);
+      const ok = await runCli(home, ['sendmail', '-bv', 'info@shop.test']);
+      expect(ok.stdout).toMatch(/info@shop\.test\.\.\. deliverable: mailer local, user alice@/);
+      const no = await runCli(home, ['sendmail', '-bv', 'nobody@shop.test']);
+      expect(no).toMatchObject({ code: 67, stdout: expect.stringMatching(/5\.1\.1 No such user here/) });
+      // The running engine saved it too: a restart keeps the virtual users.
+      expect(JSON.parse(await readFile(path.join(home, 'config.json'), 'utf8')).virtual).toEqual({
+        'info@shop.test': ['alice'], '@shop.test': ['error:nouser No such user here'],
+      });
+    } finally {
+      await served.stop();
+    }
   });
 });
