@@ -187,6 +187,7 @@ function planMapFile(param: string, file: string, text: string, relayhost: strin
       }
       case 'virtual_alias_maps': {
         const targets = l.value.split(/[\s,]+/).filter(Boolean);
+        if (targets.some((t) => /^error:/i.test(t))) return it('skip', [], 'Postfix has no error: target in virtual; use the error transport in transport_maps');
         if (/^[^@\s]+$/.test(l.key) && l.key.includes('.')) return it('skip', [], `declares ${l.key} a virtual alias domain; Mailstop takes virtual domains from the entries`);
         if (/^[^@\s]+$/.test(l.key)) return it('set', [entry('aliases', l.key.toLowerCase(), targets)], undefined);
         if (!/^([^@\s]+)?@[A-Za-z0-9.-]+$/.test(l.key)) return it('refused', [], `bad key "${l.key}": user@domain or @domain`);

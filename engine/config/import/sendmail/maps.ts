@@ -4,6 +4,7 @@
 // generics, smart-host credentials. A line whose key cannot be what its map
 // needs is refused with the reason. Pure.
 import { isIP } from 'node:net';
+import { parseVirtualError } from '../../../resolve/virtual.ts';
 import { entry, item, push, set, type PlanItem } from '../plan.ts';
 
 export interface MapLine { line: number; key: string; value: string; text: string }
@@ -89,7 +90,9 @@ export function planVirtusertable(file: string, text: string): PlanItem[] {
   return parseMapText(text).map((l) => {
     if (!/^([^@\s]+)?@[A-Za-z0-9.-]+$/.test(l.key)) return item(file, l.line, l.text, 'refused', [], `bad key "${l.key}": a virtusertable key is user@domain or @domain`);
     if (l.value === '') return item(file, l.line, l.text, 'refused', [], `${l.key} has no target`);
-    const targets = /^error:/i.test(l.value) ? [l.value] : l.value.split(',').map((t) => t.trim()).filter(Boolean);
+    const e = parseVirtualError(l.value);
+    if (e && 'invalid' in e) return item(file, l.line, l.text, 'refused', [], e.invalid);
+    const targets = e ? [l.value] : l.value.split(',').map((t) => t.trim()).filter(Boolean);
     return item(file, l.line, l.text, 'set', [entry('virtual', l.key.toLowerCase(), targets)]);
   });
 }

@@ -127,7 +127,7 @@ describe('bad input', () => {
     const plan = await planOf({
       'sendmail.mc': "FEATURE(`mailertable')dnl\nFEATURE(`virtusertable')dnl\nFEATURE(`access_db')dnl\n",
       mailertable: '# routes\nexample.org\tesmtp:[192.0.2.1]\nbad!key\tesmtp:[192.0.2.2]\nexample.net\tuucp:host\n',
-      virtusertable: 'info@shop.example alice\nnot-an-address alice\n',
+      virtusertable: 'info@shop.example alice\nnot-an-address alice\n@shop.example error:whatever\n',
       access: 'Connect:300.1.2.3\tRELAY\n',
       'access.db': Buffer.from([0, 97, 0]),
       'virtusertable.db': Buffer.from([0, 1, 2]),
@@ -137,6 +137,7 @@ describe('bad input', () => {
     expect(at(plan, 'mailertable', 3)[0]).toMatchObject({ outcome: 'refused', reason: expect.stringMatching(/bad key "bad!key"/) });
     expect(at(plan, 'mailertable', 4)[0]).toMatchObject({ outcome: 'refused', reason: expect.stringMatching(/uucp/) });
     expect(at(plan, 'virtusertable', 2)[0]).toMatchObject({ outcome: 'refused', reason: expect.stringMatching(/bad key "not-an-address"/) });
+    expect(at(plan, 'virtusertable', 3)[0]).toMatchObject({ outcome: 'refused', reason: expect.stringMatching(/use error:nouser text/) });
     // The access map's own check (the one updateSettings runs) refuses the address, traced to its line.
     expect(at(plan, 'access', 1)[0]).toMatchObject({ outcome: 'refused', reason: expect.stringMatching(/^access\[0\]\.key: /) });
     expect(at(plan, 'access.db', 0)[0]).toMatchObject({ outcome: 'skip', reason: expect.stringMatching(/built from access/) });
