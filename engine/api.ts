@@ -17,12 +17,13 @@ import type { Settings, SmartHost } from './config/schema.ts';
 import type { SecurityApi } from './types/security.ts';
 import type { RoutingApi } from './types/routing.ts';
 import type { QueuePage, QueuePageQuery } from './types/queue-view.ts';
+import type { ImportApi } from './types/import.ts';
 
 /**
  * Issue 6 (relay tester, DNSBL test, health, certificates, users): engine/security-api.ts.
  * Issue 5 (aliases import, rewrite preview, routing checks for the routing pages): engine/routing-api.ts.
  */
-export interface EngineApi extends SecurityApi, RoutingApi {
+export interface EngineApi extends SecurityApi, RoutingApi, ImportApi {
   status(): Promise<EngineStatus>;
   listQueue(selector?: QueueSelector): Promise<QueueEntry[]>;
   /**
@@ -84,12 +85,15 @@ export const ENGINE_API_METHODS = [
   'importCertificate', 'certificateInfo', 'hashPassword',
   // issue 5 (engine/routing-api.ts ROUTING_API_METHODS)
   'parseAliases', 'previewRewrite', 'checkRouting',
+  // issue 14 (engine/import-api.ts IMPORT_API_METHODS)
+  'planImport',
 ] as const satisfies readonly Exclude<keyof EngineApi, 'subscribe'>[];
 export type EngineApiMethod = (typeof ENGINE_API_METHODS)[number];
 
 // What the outside world (renderer, Electron, CLI) may name without reaching into
 // the stages: the settings' types and the queue view's query and answer shapes.
 export type { Route, SmartHost } from './config/schema.ts';
+export type { ImportPlan, PlanItem, SourceFile } from './import-api.ts';
 export type { Settings };
 export type { HistoryHour } from './contracts.ts';
 export type { QueueViewFilter, QueueSummaryBy, QueuePage, QueuePageQuery, ShapeRow, Top } from './types/queue-view.ts';

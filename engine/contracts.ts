@@ -136,7 +136,7 @@ export interface Destination {
 
 /** One step of an address resolution; the address tester prints these. */
 export interface ResolveStep {
-  stage: 'input' | 'rewrite' | 'local' | 'alias' | 'forward' | 'luser' | 'route' | 'smarthost' | 'mx' | 'verdict';
+  stage: 'input' | 'rewrite' | 'local' | 'virtual' | 'alias' | 'forward' | 'luser' | 'route' | 'smarthost' | 'mx' | 'verdict';
   detail: string;
 }
 

@@ -29,6 +29,7 @@ import type { Spool } from './queue/types.ts';
 import { createResolver, type Resolver } from './resolve/index.ts';
 import { localRefusal } from './resolve/verify.ts';
 import { createRoutingApi, type RoutingApi } from './routing-api.ts';
+import { createImportApi, type ImportApi } from './import-api.ts';
 import { createSecurityApi, type SecurityApi } from './security-api.ts';
 import { testSmartHost } from './smarthost-test.ts';
 import { createSmtpd } from './smtpd/index.ts';
@@ -109,6 +110,7 @@ export class MailEngine implements Engine {
   private readonly dns: Dns;
   private readonly security: SecurityApi;
   private readonly routing: RoutingApi;
+  private readonly importer: ImportApi;
   private resolver!: Resolver;
   private cleanup!: Cleanup;
   private listeners!: ListenerSet;
@@ -134,6 +136,7 @@ export class MailEngine implements Engine {
       listeners: () => (this.running ? this.listeners.current : configuredListeners(this.settings)),
     });
     this.routing = createRoutingApi({ settings: () => this.settings });
+    this.importer = createImportApi({ settings: () => this.settings });
   }
 
   private emit(event: EngineEvent): void {
@@ -416,6 +419,7 @@ export class MailEngine implements Engine {
   parseAliases(...a: Parameters<RoutingApi['parseAliases']>) { return this.routing.parseAliases(...a); }
   previewRewrite(...a: Parameters<RoutingApi['previewRewrite']>) { return this.routing.previewRewrite(...a); }
   checkRouting(...a: Parameters<RoutingApi['checkRouting']>) { return this.routing.checkRouting(...a); }
+  planImport(...a: Parameters<ImportApi['planImport']>) { return this.importer.planImport(...a); }
 
   subscribe(listener: (event: EngineEvent) => void): () => void {
     // A throwing subscriber (a closed IPC window) must not break delivery.

@@ -15,6 +15,8 @@ import { isSafeUserName } from './resolve/local-users.ts';
 import { routeTarget, splitHostPort } from './resolve/routes.ts';
 import { parseTarget, splitTargets } from './resolve/targets.ts';
 import { ROUTING_API_METHODS, type AliasImport, type RewritePreview, type RoutingApi } from './types/routing.ts';
+import { parseAddress } from './resolve/address.ts';
+import { parseVirtualError } from './resolve/virtual.ts';
 
 export type { AliasImport, RewritePreview, RoutingApi } from './types/routing.ts';
 export { ROUTING_API_METHODS };
@@ -99,6 +101,20 @@ export function routingErrors(s: Settings): FieldError[] {
       push(`routes[${i}].host`, `${route.mailer}: needs a host or [ip] (only esmtp may look up the domain's own MX)`);
     }
   });
+
+  // Virtual users: a key names one of its domain's addresses or the catch-all; a target is an address, a user or one error:.
+  for (const [key, targets] of Object.entries(s.virtual ?? {})) {
+    if (!/^([^@\s]+)?@[A-Za-z0-9.-]+$/.test(key)) push(`virtual.${key}`, `"${key}" is not user@domain or @domain`);
+    targets.forEach((t, i) => {
+      const e = parseVirtualError(t);
+      if (e && 'invalid' in e) push(`virtual.${key}[${i}]`, e.invalid);
+      else if (e && targets.length > 1) push(`virtual.${key}[${i}]`, 'an error: entry must be the only target');
+      else if (!e) {
+        const p = parseAddress(t.replace(/%1/g, 'x'));
+        if ('error' in p) push(`virtual.${key}[${i}]`, `"${t}": ${p.error}`);
+      }
+    });
+  }
 
   const relay = s.localDelivery.luserRelay.trim();
   if (relay !== '') {

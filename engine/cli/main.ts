@@ -37,6 +37,10 @@ export const COMMANDS: Entry[] = [
     load: async () => (await import('./install.ts')).installCommand },
   { name: 'uninstall', summary: 'undo mailstop install: put back the sendmail, mailq and newaliases that were there',
     load: async () => (await import('./install.ts')).uninstallCommand },
+  { name: 'import', summary: 'read a Sendmail or Postfix configuration and print what it becomes; --apply saves it',
+    load: async () => (await import('./import-commands.ts')).importCommand },
+  { name: 'export', summary: 'write the settings as a sendmail.mc and /etc/mail map sources',
+    load: async () => (await import('./import-commands.ts')).exportCommand },
 ];
 
 export function usage(): string {

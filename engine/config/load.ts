@@ -243,4 +243,4 @@ export function applyPatch(current: Settings, patch: SettingsPatch, opts: Valida
 }
 
 /** Top-level settings that are maps of user data, not sections of named fields. */
-const RECORD_SECTIONS = new Set(['aliases', 'forwards']);
+const RECORD_SECTIONS = new Set(['aliases', 'forwards', 'virtual']);

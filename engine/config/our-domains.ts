@@ -2,7 +2,8 @@
 // stranger send to it?) and resolve (deliver here or send out?) must give the
 // same answer: if policy accepts a domain that resolve sends out by SMTP, mail
 // to it goes to ourselves and loops (postmaster@[our public IP]).
-// Ours: domains.local, the host name, localhost, and our own address literals
+// Ours: domains.local, the domains of virtual users (`virtual` keys), the host
+// name, localhost, and our own address literals
 // (RFC 5321 §4.1.3) — loopback, listen.address when it names one address, and
 // every interface address of this machine when listening on 0.0.0.0 / ::
 // (Sendmail puts [ip] of each interface into $=w the same way).
@@ -52,5 +53,17 @@ export function isOurDomain(domain: string, settings: Settings, interfaces: Inte
   if (d.startsWith('[') && d.endsWith(']')) return isOurAddress(d.slice(1, -1).replace(/^ipv6:/, ''), settings, interfaces);
   if (d === 'localhost' || d === 'localhost.localdomain') return true;
   if (d === settings.hostname.toLowerCase().replace(/\.$/, '')) return true;
-  return settings.domains.local.some((l) => l.toLowerCase().replace(/\.$/, '') === d);
+  if (settings.domains.local.some((l) => l.toLowerCase().replace(/\.$/, '') === d)) return true;
+  // Virtual domains (keys of `virtual`) are ours too, as Postfix's virtual_alias_domains.
+  return virtualDomains(settings).has(d);
+}
+
+/** Domains named by virtual keys: mail for them is ours (Postfix virtual_alias_domains). */
+export function virtualDomains(settings: Pick<Settings, 'virtual'>): Set<string> {
+  const out = new Set<string>();
+  for (const key of Object.keys(settings.virtual ?? {})) {
+    const at = key.lastIndexOf('@');
+    if (at >= 0) out.add(key.slice(at + 1).toLowerCase().replace(/\.$/, ''));
+  }
+  return out;
 }

@@ -89,6 +89,18 @@ export const AccessRuleSchema = z.strictObject({
   action: z.string().min(1),
 });
 
+/**
+ * Virtual users (Sendmail's virtusertable, Postfix's virtual_alias_maps):
+ * "user@domain" or "@domain" (catch-all) → targets: addresses, local users,
+ * "%1@other.example" (the local part carried over), or one "error:5.1.1 text".
+ * A domain named here is ours (engine/config/our-domains.ts).
+ */
+export const VIRTUAL_KEY_RE = /^([^@\s]+)?@[A-Za-z0-9.-]+$/;
+export const VirtualSchema = z.record(
+  z.string().regex(VIRTUAL_KEY_RE, 'a virtual key is user@domain or @domain'),
+  z.array(z.string().trim().min(1)).min(1, 'name at least one target, or error:5.1.1 text'),
+).default({});
+
 export const SlowQueueSchema = z.strictObject({
   enabled: z.boolean().default(false),
   afterAttempts: count(1, 1000).default(5),
@@ -120,6 +132,7 @@ export const SettingsSchema = z.strictObject({
   }).prefault({}),
   aliases: z.record(z.string(), z.array(z.string())).default({ postmaster: ['root'] }),
   forwards: z.record(z.string(), z.array(z.string())).default({}),
+  virtual: VirtualSchema,
   users: z.array(z.strictObject({ name: z.string().min(1), passwordHash: z.string().min(1) })).default([]),
   routes: z.array(RouteSchema).default([]),
   smartHost: SmartHostSchema.nullable().default(null),

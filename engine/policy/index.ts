@@ -68,7 +68,7 @@ export function mayRelay(session: PolicySession, ctx: CheckContext): boolean {
 
 /**
  * Is this domain one we receive mail for (Sendmail's class w)? The very function
- * resolve asks (engine/resolve/our-domains.ts): accepting a domain here that
+ * resolve asks (engine/config/our-domains.ts): accepting a domain here that
  * resolve then sends out by SMTP would loop mail back to us. Our address literals
  * are all of ours, not just the one this client connected to.
  */

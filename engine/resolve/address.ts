@@ -44,7 +44,7 @@ export function formatAddress(a: ParsedAddress): string {
 /**
  * Sendmail's class $=w: the host name, "localhost", `domains.local`
  * (local-host-names) and our own address literals. Mail for these is delivered
- * here. The same function policy asks (engine/resolve/our-domains.ts), so what
+ * here. The same function policy asks (engine/config/our-domains.ts), so what
  * smtpd accepts as local is what gets delivered locally.
  */
 export function isLocalDomain(domain: string, settings: Settings): boolean {

@@ -8,6 +8,7 @@ import { formatAddress, isLocalDomain, lookupFolded, parseAddress, type ParsedAd
 import { isSafeUserName } from './local-users.ts';
 import { findRoute, formatRoute, routeTarget, splitHostPort } from './routes.ts';
 import { parseTarget, splitTargets } from './targets.ts';
+import { lookupVirtual, parseVirtualError, substitute } from './virtual.ts';
 import { addDestination, fail, MAX_DEPTH, step, type Hop, type Walk } from './walk.ts';
 
 interface Opts {
@@ -18,6 +19,8 @@ interface Opts {
    * first delivery creates it. Alias targets stay strict, as in Sendmail.
    */
   namedBy?: string;
+  /** This address is a virtual entry's own target (info@x → info@x): no second lookup. */
+  noVirtual?: boolean;
 }
 
 export async function resolveAddress(w: Walk, address: string, depth: number, path: Hop[], opts: Opts = {}): Promise<void> {
@@ -30,10 +33,46 @@ export async function resolveAddress(w: Walk, address: string, depth: number, pa
     return expandLocal(w, p.local, host, depth, path, opts);
   }
   if (isLocalDomain(p.domain, w.settings)) {
+    // Virtual users come after "is it ours?" and before aliases, as in Sendmail.
+    if (!opts.noVirtual && await expandVirtual(w, p.local, p.domain, depth, path)) return;
+    if (!w.settings.domains.local.some((d) => d.toLowerCase().replace(/\.$/, '') === p.domain) && isVirtualOnly(w, p.domain)) {
+      return fail(w, `${p.local}@${p.domain}`, '5.1.1', `User unknown (no virtual user ${p.local}@${p.domain} and no catch-all @${p.domain})`);
+    }
     step(w, 'local', `${p.domain} is a local domain`);
     return expandLocal(w, p.local, p.domain, depth, path, opts);
   }
   return resolveRemote(w, p as ParsedAddress & { domain: string }, depth, path);
+}
+
+/** A domain that is ours only through `virtual` keys: unknown users there do not fall through to local mailboxes. */
+function isVirtualOnly(w: Walk, domain: string): boolean {
+  const host = w.settings.hostname.toLowerCase().replace(/\.$/, '');
+  if (domain === host || domain === 'localhost' || domain.startsWith('[')) return false;
+  return Object.keys(w.settings.virtual ?? {}).some((k) => k.toLowerCase().endsWith(`@${domain}`));
+}
+
+/** virtusertable: true when an entry answered for local@domain (its targets are then expanded). */
+async function expandVirtual(w: Walk, local: string, domain: string, depth: number, path: Hop[]): Promise<boolean> {
+  const hit = lookupVirtual(w.settings, local, domain);
+  if (!hit) return false;
+  const address = `${local}@${domain}`;
+  step(w, 'virtual', `${hit.key} → ${hit.targets.join(', ')}${hit.key.startsWith('@') ? ` (catch-all for ${address})` : ''}`);
+  for (const raw of hit.targets) {
+    const e = parseVirtualError(raw);
+    if (e && 'invalid' in e) { fail(w, address, '5.3.5', `virtual ${hit.key}: ${e.invalid}`); continue; }
+    if (e) {
+      // A temporary error keeps the message queued, as Sendmail's error mailer with a 4xx code does.
+      if (e.status.startsWith('4.')) addDestination(w, { transport: 'error', nexthop: `${e.status}:${e.text}`, mailer: 'error', address });
+      else fail(w, address, e.status, e.text);
+      continue;
+    }
+    const t = substitute(raw, local);
+    const p = parseAddress(t);
+    if ('error' in p) { fail(w, address, '5.3.5', `virtual ${hit.key}: bad target "${t}": ${p.error}`); continue; }
+    if (p.domain === null) await expandLocal(w, p.local, w.settings.hostname.toLowerCase(), depth + 1, path);
+    else await resolveAddress(w, t, depth + 1, path, { noVirtual: t.toLowerCase() === address.toLowerCase() });
+  }
+  return true;
 }
 
 async function resolveRemote(w: Walk, p: ParsedAddress & { domain: string }, depth: number, path: Hop[]): Promise<void> {

@@ -30,6 +30,7 @@ export const pages: PageDef[] = [
   { path: '/logs', label: 'Logs', icon: IconList, component: lazyPage(() => import('./logs.tsx'), 'LogsPage') },
   { path: '/domains', label: 'Domains', icon: IconDomains, component: lazyPage(() => import('./routing/domains-page.tsx'), 'DomainsPage'), drafts: ['routing.domains'] },
   { path: '/aliases', label: 'Aliases', icon: IconAliases, component: lazyPage(() => import('./routing/aliases-page.tsx'), 'AliasesPage'), drafts: ['routing.aliases'] },
+  { path: '/virtual', label: 'Virtual users', icon: IconAliases, component: lazyPage(() => import('./routing/virtual-page.tsx'), 'VirtualPage'), drafts: ['routing.virtual'] },
   { path: '/forwarding', label: 'Forwarding', icon: IconForward, component: lazyPage(() => import('./routing/forwarding-page.tsx'), 'ForwardingPage'), drafts: ['routing.forwards'] },
   { path: '/routes', label: 'Routes', icon: IconRoutes, component: lazyPage(() => import('./routing/routes-page.tsx'), 'RoutesPage'), drafts: ['routing.routes'] },
   { path: '/rewriting', label: 'Rewriting', icon: IconRewrite, component: lazyPage(() => import('./routing/rewriting-page.tsx'), 'RewritingPage'), drafts: ['routing.rewrite'] },
@@ -39,4 +40,5 @@ export const pages: PageDef[] = [
   { path: '/privacy', label: 'Privacy & limits', icon: IconPrivacy, component: lazyPage(() => import('./security/privacy-page.tsx'), 'PrivacyPage'), drafts: ['security.smtp'] },
   { path: '/users', label: 'Users', icon: IconUsers, component: lazyPage(() => import('./security/users-page.tsx'), 'UsersPage'), drafts: ['security.users'] },
   { path: '/certificates', label: 'Certificates', icon: IconCert, component: lazyPage(() => import('./security/certificates-page.tsx'), 'CertificatesPage'), drafts: ['security.tls'] },
+  { path: '/import', label: 'Import', icon: IconForward, component: lazyPage(() => import('./import/import-page.tsx'), 'ImportPage') },
 ];

@@ -8,7 +8,7 @@ import type { Resolution, ResolveStep } from '../../../engine/contracts.ts';
 import { useLive } from '../../state/context.tsx';
 
 const STAGE_COLOR: Record<ResolveStep['stage'], string> = {
-  input: 'gray', rewrite: 'grape', local: 'blue', alias: 'cyan', forward: 'teal',
+  input: 'gray', rewrite: 'grape', local: 'blue', virtual: 'pink', alias: 'cyan', forward: 'teal',
   luser: 'orange', route: 'indigo', smarthost: 'violet', mx: 'gray', verdict: 'dark',
 };
 

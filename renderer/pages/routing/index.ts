@@ -5,3 +5,4 @@ export { ForwardingPage } from './forwarding-page.tsx';
 export { RewritingPage } from './rewriting-page.tsx';
 export { RoutesPage } from './routes-page.tsx';
 export { IconAliases, IconDomains, IconForward, IconRewrite, IconRoutes } from './icons.tsx';
+export { VirtualPage } from './virtual-page.tsx';

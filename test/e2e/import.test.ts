@@ -1,0 +1,122 @@
+// A person at the console, in Debian's Chromium, moves in from Sendmail (issue 14):
+// chooses the files of /etc/mail, sees the plan side by side with one refused line
+// (a bad mailertable key) that blocks Apply, leaves it out explicitly and applies;
+// then the Virtual users page shows the imported virtusertable, a new entry goes
+// through the change preview, and the address tester shows the "virtual:" step.
+// Screenshots land in test-artifacts/import-*.png.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { promises as fs, existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { build } from 'vite';
+import { startConsole, type ConsoleHandle } from '../../engine/console/index.ts';
+import { createEngine, type Engine } from '../../engine/index.ts';
+
+const repo = fileURLToPath(new URL('../../', import.meta.url));
+const artifacts = path.join(repo, 'test-artifacts');
+const CHROMIUM = '/usr/bin/chromium';
+
+let home: string;
+let engine: Engine;
+let consoleHandle: ConsoleHandle;
+let browser: Browser;
+let page: Page;
+const pageErrors: string[] = [];
+
+const shot = (name: string) => page.screenshot({ path: path.join(artifacts, `import-${name}.png`), fullPage: true });
+
+async function openPage(label: string): Promise<void> {
+  await page.getByRole('navigation', { name: 'Pages' }).getByText(label, { exact: true }).click();
+  await page.getByRole('heading', { name: label, level: 2 }).waitFor();
+}
+
+const file = (name: string, text: string) => ({ name, mimeType: 'text/plain', buffer: Buffer.from(text) });
+
+beforeAll(async () => {
+  home = await fs.mkdtemp(path.join(os.tmpdir(), 'mailstop-e2e-import-'));
+  const uiDir = path.join(home, 'ui');
+  await build({ configFile: path.join(repo, 'vite.config.ts'), logLevel: 'warn', build: { outDir: uiDir, emptyOutDir: true } });
+  await fs.mkdir(artifacts, { recursive: true });
+  for (const u of ['alice', 'bob']) await fs.mkdir(path.join(home, 'mail', u, 'new'), { recursive: true });
+  engine = await createEngine({
+    home, passwdFile: '',
+    settings: {
+      hostname: 'mail.office.test',
+      domains: { local: ['office.test'] },
+      listen: { address: '127.0.0.1', smtp: 0, submission: false, smtps: false },
+      console: { port: false },
+      dns: { servers: ['127.0.0.1:9'], timeout: '1s' },
+      delivery: { mode: 'queueonly', online: { probe: 'none' } },
+    },
+  });
+  await engine.start();
+  consoleHandle = await startConsole(engine, { address: '127.0.0.1', port: 0, home, staticDir: uiDir });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  page.on('pageerror', (err) => pageErrors.push(`pageerror: ${err.message}`));
+  page.on('console', (msg) => { if (msg.type() === 'error') pageErrors.push(`console: ${msg.text()}`); });
+  await page.goto(consoleHandle.url);
+  await page.getByRole('heading', { name: 'Overview', level: 2 }).waitFor();
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await consoleHandle?.close();
+  await engine?.stop();
+  if (home) await fs.rm(home, { recursive: true, force: true });
+});
+
+describe.skipIf(!existsSync(CHROMIUM))('the Import page in a browser', () => {
+  it('shows a plan with a refused line, applies only when it is left out, and the virtual users arrive', async () => {
+    await openPage('Import');
+    await page.getByTestId('choose-files').setInputFiles([
+      file('sendmail.mc', "OSTYPE(`linux')dnl\ndefine(`confDELIVERY_MODE', `deferred')dnl\nFEATURE(`mailertable')dnl\nFEATURE(`virtusertable')dnl\ndefine(`confTO_IDENT', `0')dnl\n"),
+      file('mailertable', '# routes\nold.test\tesmtp:[192.0.2.7]\nbad!key\tesmtp:[192.0.2.8]\n'),
+      file('virtusertable', 'info@shop.test\talice\n@shop.test\terror:nouser No such user here\n'),
+    ]);
+    const refused = page.getByTestId('plan-mailertable:3');
+    await refused.waitFor();
+    expect(await refused.getAttribute('data-outcome')).toBe('refused');
+    await refused.getByText('bad key "bad!key"', { exact: false }).waitFor();
+    // Side by side: the source line on the left, what it becomes on the right.
+    const mode = page.getByTestId('plan-sendmail.mc:2');
+    expect(await mode.locator('td').nth(0).innerText()).toContain("define(`confDELIVERY_MODE', `deferred')");
+    expect(await mode.locator('td').nth(1).innerText()).toContain('delivery.mode = "deferred"');
+    await page.getByTestId('plan-sendmail.mc:5').getByText('Mailstop never does ident', { exact: false }).waitFor();
+    await page.getByTestId('plan-summary').getByText('1 refused').waitFor();
+    expect(await page.getByTestId('apply-import').isDisabled()).toBe(true);
+    await shot('plan-refused');
+
+    await page.getByTestId('drop-refused').check();
+    await page.getByTestId('apply-import').click();
+    await page.getByTestId('import-notice').getByText('Saved', { exact: false }).waitFor();
+    const s = await engine.getSettings();
+    expect(s.delivery.mode).toBe('deferred');
+    expect(s.routes).toEqual([{ domain: 'old.test', mailer: 'esmtp', host: '[192.0.2.7]' }]);
+    expect(s.virtual).toEqual({ 'info@shop.test': ['alice'], '@shop.test': ['error:nouser No such user here'] });
+
+    await openPage('Virtual users');
+    expect(await page.getByRole('textbox', { name: 'Targets of info@shop.test' }).inputValue()).toBe('alice');
+    await page.getByRole('button', { name: 'Add virtual address' }).click();
+    await page.getByRole('textbox', { name: 'Virtual address 3', exact: true }).fill('sales@shop.test');
+    await page.getByRole('textbox', { name: 'Targets of sales@shop.test' }).fill('bob, alice');
+    await page.getByTestId('change-preview').locator('[data-diff="add"]').getByText('sales@shop.test\tbob,alice').waitFor();
+    await shot('virtual-preview');
+    await page.getByTestId('save-button').click();
+    await page.getByTestId('save-notice').getByText('Saved.').waitFor();
+    expect((await engine.getSettings()).virtual['sales@shop.test']).toEqual(['bob', 'alice']);
+
+    await page.getByTestId('open-tester').click();
+    const drawer = page.getByRole('dialog');
+    await drawer.getByRole('textbox', { name: 'Address to test' }).fill('sales@shop.test');
+    await drawer.getByRole('textbox', { name: 'Address to test' }).press('Enter');
+    await drawer.getByTestId('trace').getByText('virtual: sales@shop.test → bob, alice').waitFor();
+    await shot('virtual-tester');
+    expect(pageErrors).toEqual([]);
+  });
+});
