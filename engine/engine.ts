@@ -29,6 +29,7 @@ import { createRoutingApi, type RoutingApi } from './routing-api.ts';
 import { createSecurityApi, type SecurityApi } from './security-api.ts';
 import { testSmartHost } from './smarthost-test.ts';
 import { createSmtpd } from './smtpd/index.ts';
+import { createVerifier } from './auth/verify.ts';
 import { deliver } from './transports/index.ts';
 import { ListenerSet } from './listeners.ts';
 
@@ -151,15 +152,16 @@ export class MailEngine implements Engine {
       spool: this.spool, settings, clock: this.clock, hostname, emit: (e) => this.emit(e), log: this.log,
       resolve: (address) => this.resolver.resolve(address),
       deliver: (message, recipients, onTranscript, signal) =>
-        deliver(message, recipients, { settings: this.settings, dns: this.dns, hostname: this.hostname, home: this.home, onTranscript, signal }),
+        deliver(message, recipients, { settings: this.settings, dns: this.dns, hostname: this.hostname, home: this.home, onTranscript, signal, log: (text) => this.log.info(message.id, text) }),
       enqueue: (envelope, message) => this.enqueue(envelope, message, BOUNCE_CLIENT, 'crlf-strict'),
       online: () => this.gate.isOnline(),
       offlineSince: () => this.gate.offlineSince(),
     });
     this.cleanup = createCleanup({ spool: this.spool, settings, now, onQueued: (e) => this.qmgr.add(e) });
+    const verify = createVerifier({ settings, dns: this.dns });
     const policy = createPolicy({ settings, dns: this.dns, verifyLocal: (address) => localRefusal(this.resolver, address) });
     this.listeners = new ListenerSet({
-      make: () => createSmtpd({ settings, hostname, cleanup: this.cleanup, spool: this.spool, log: this.log, home: this.home, policy, onEtrn: (d) => void this.qmgr.flush({ recipient: `@${d}` }).catch((e: Error) => this.log.info(null, `ETRN ${d}: ${e.message}`)) }),
+      make: () => createSmtpd({ settings, hostname, cleanup: this.cleanup, spool: this.spool, log: this.log, home: this.home, policy, verify, onEtrn: (d) => void this.qmgr.flush({ recipient: `@${d}` }).catch((e: Error) => this.log.info(null, `ETRN ${d}: ${e.message}`)) }),
       log: (text) => this.log.info(null, text),
     });
 
