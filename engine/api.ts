@@ -8,6 +8,7 @@ import type { QueueEntry, QueueId, QueueState, Resolution, Envelope } from './co
 import type { Settings, SmartHost } from './config/schema.ts';
 import type { SecurityApi } from './security-api.ts';
 import type { RoutingApi } from './routing-api.ts';
+import type { DkimApi } from './dkim-api.ts';
 import type { QueuePage, QueuePageQuery } from './queue-view.ts';
 
 export interface Listener { name: 'smtp' | 'submission' | 'smtps' | 'console'; address: string; port: number }
@@ -101,7 +102,7 @@ export type EngineEvent =
  * Issue 6 (relay tester, DNSBL test, health, certificates, users): engine/security-api.ts.
  * Issue 5 (aliases import, rewrite preview, routing checks for the routing pages): engine/routing-api.ts.
  */
-export interface EngineApi extends SecurityApi, RoutingApi {
+export interface EngineApi extends SecurityApi, RoutingApi, DkimApi {
   status(): Promise<EngineStatus>;
   listQueue(selector?: QueueSelector): Promise<QueueEntry[]>;
   /**
@@ -157,6 +158,8 @@ export const ENGINE_API_METHODS = [
   'importCertificate', 'certificateInfo', 'hashPassword',
   // issue 5 (engine/routing-api.ts ROUTING_API_METHODS)
   'parseAliases', 'previewRewrite', 'checkRouting',
+  // issue 15 (engine/dkim-api.ts DKIM_API_METHODS)
+  'dkimKeygen', 'dkimShow', 'dkimSetSigning', 'dkimRemove', 'dkimCheck',
 ] as const satisfies readonly Exclude<keyof EngineApi, 'subscribe'>[];
 export type EngineApiMethod = (typeof ENGINE_API_METHODS)[number];
 
@@ -166,3 +169,4 @@ export type { Route, SmartHost } from './config/schema.ts';
 export type { Settings };
 export type { QueueViewFilter, QueueSummaryBy, QueuePage, QueuePageQuery, ShapeRow, Top } from './queue-view.ts';
 export { AGE_BUCKETS } from './queue-view.ts';
+export type { DkimDomainInfo, DkimKeygenOptions, DkimRecordInfo, ReadinessItem } from './dkim-api.ts';

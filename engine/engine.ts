@@ -27,6 +27,7 @@ import { createResolver, type Resolver } from './resolve/index.ts';
 import { localRefusal } from './resolve/verify.ts';
 import { createRoutingApi, type RoutingApi } from './routing-api.ts';
 import { createSecurityApi, type SecurityApi } from './security-api.ts';
+import { createDkimApi, type DkimApi } from './dkim-api.ts';
 import { testSmartHost } from './smarthost-test.ts';
 import { createSmtpd } from './smtpd/index.ts';
 import { createVerifier } from './auth/verify.ts';
@@ -94,6 +95,7 @@ export class MailEngine implements Engine {
   private readonly dns: Dns;
   private readonly security: SecurityApi;
   private readonly routing: RoutingApi;
+  private readonly dkim: DkimApi;
   private resolver!: Resolver;
   private cleanup!: Cleanup;
   private listeners!: ListenerSet;
@@ -114,6 +116,10 @@ export class MailEngine implements Engine {
       listeners: () => (this.running ? this.listeners.current : configuredListeners(this.settings)),
     });
     this.routing = createRoutingApi({ settings: () => this.settings });
+    this.dkim = createDkimApi({
+      settings: () => this.settings, home: this.home, dns: this.dns, now: () => this.clock.now(),
+      updateSettings: (patch) => this.updateSettings(patch),
+    });
   }
 
   private emit(event: EngineEvent): void { this.events.emit('event', event); }
@@ -354,6 +360,11 @@ export class MailEngine implements Engine {
   parseAliases(...a: Parameters<RoutingApi['parseAliases']>) { return this.routing.parseAliases(...a); }
   previewRewrite(...a: Parameters<RoutingApi['previewRewrite']>) { return this.routing.previewRewrite(...a); }
   checkRouting(...a: Parameters<RoutingApi['checkRouting']>) { return this.routing.checkRouting(...a); }
+  dkimKeygen(...a: Parameters<DkimApi['dkimKeygen']>) { return this.dkim.dkimKeygen(...a); }
+  dkimShow(...a: Parameters<DkimApi['dkimShow']>) { return this.dkim.dkimShow(...a); }
+  dkimSetSigning(...a: Parameters<DkimApi['dkimSetSigning']>) { return this.dkim.dkimSetSigning(...a); }
+  dkimRemove(...a: Parameters<DkimApi['dkimRemove']>) { return this.dkim.dkimRemove(...a); }
+  dkimCheck(...a: Parameters<DkimApi['dkimCheck']>) { return this.dkim.dkimCheck(...a); }
 
   subscribe(listener: (event: EngineEvent) => void): () => void {
     // A throwing subscriber (a closed IPC window) must not break delivery.

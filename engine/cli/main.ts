@@ -33,6 +33,8 @@ export const COMMANDS: Entry[] = [
   { name: 'newaliases', summary: 'check the aliases and report problems line by line (also: sendmail -bi)',
     load: async () => (await import('./config-commands.ts')).newaliasesCommand },
   { name: 'config', summary: 'check, read or change config.json', load: async () => (await import('./config-commands.ts')).configCommand },
+  { name: 'dkim', summary: 'DKIM keys per sending domain, their DNS records, and the DKIM/SPF/DMARC readiness check',
+    load: async () => (await import('./dkim-command.ts')).dkimCommand },
 ];
 
 export function usage(): string {
