@@ -46,3 +46,24 @@ export function dkimpyVerify(message: Buffer, records: Record<string, string>): 
     child.stdin!.end(message);
   });
 }
+
+const SIGN_SCRIPT = String.raw`
+import sys, dkim
+selector, domain, keyfile = sys.argv[1], sys.argv[2], sys.argv[3]
+msg = sys.stdin.buffer.read()
+key = open(keyfile, 'rb').read()
+sig = dkim.sign(msg, selector.encode(), domain.encode(), key, canonicalize=(b'relaxed', b'relaxed'),
+                include_headers=[b'from', b'to', b'subject', b'date', b'message-id'])
+sys.stdout.buffer.write(sig + msg)
+`;
+
+/** The message signed by dkimpy (a sender we do not write), RSA key in PEM at `keyFile`. */
+export function dkimpySign(message: Buffer, selector: string, domain: string, keyFile: string): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const child = execFile('/usr/bin/python3', ['-c', SIGN_SCRIPT, selector, domain, keyFile], { timeout: 60_000, encoding: 'buffer' }, (err, stdout, stderr) => {
+      if (err) return reject(new Error(`dkimpy sign failed: ${err.message}\n${stderr.toString()}`));
+      resolve(stdout);
+    });
+    child.stdin!.end(message);
+  });
+}
