@@ -22,6 +22,7 @@ const METHODS = [
   'importCertificate', 'certificateInfo', 'hashPassword',
   // issue 5: routing / local delivery
   'parseAliases', 'previewRewrite', 'checkRouting',
+  'dkimKeygen', 'dkimShow', 'dkimSetSigning', 'dkimRemove', 'dkimCheck',
 ];
 const PREFIX = 'mailstop:api:';
 const EVENT_CHANNEL = 'mailstop:event';
