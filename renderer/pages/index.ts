@@ -8,6 +8,7 @@ import { OverviewPage } from './overview.tsx';
 import { QueuePage } from './queue/queue-page.tsx';
 import { SmartHostPage } from './smart-host.tsx';
 import { AccessMapPage, BlockListsPage, CertificatesPage, IconAccess, IconBlock, IconCert, IconPrivacy, IconRelay, IconUsers, PrivacyPage, RelayingPage, UsersPage } from './security/index.ts';
+import { DkimPage, IconDkim } from './dkim/dkim-page.tsx';
 import { AliasesPage, DomainsPage, ForwardingPage, IconAliases, IconDomains, IconForward, IconRewrite, IconRoutes, RewritingPage, RoutesPage } from './routing/index.ts';
 
 export interface PageDef {
@@ -37,4 +38,5 @@ export const pages: PageDef[] = [
   { path: '/privacy', label: 'Privacy & limits', icon: IconPrivacy, component: PrivacyPage, drafts: ['security.smtp'] },
   { path: '/users', label: 'Users', icon: IconUsers, component: UsersPage, drafts: ['security.users'] },
   { path: '/certificates', label: 'Certificates', icon: IconCert, component: CertificatesPage, drafts: ['security.tls'] },
+  { path: '/dkim', label: 'DKIM & checks', icon: IconDkim, component: DkimPage, drafts: ['dkim.auth'] },
 ];
