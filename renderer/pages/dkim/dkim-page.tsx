@@ -138,7 +138,7 @@ export function DkimPage() {
   useEffect(load, [settings]); // eslint-disable-line react-hooks/exhaustive-deps
   const suggest = settings?.domains.local[0] ?? settings?.hostname ?? 'example.com';
   return (
-    <SecurityPage title="DKIM & checks" sendmail={<>What OpenDKIM does for Sendmail and Postfix, built in: mail leaving for a smart host or an MX is signed with each domain's key (relaxed/relaxed, after sender rewriting); *Check DNS* says whether the DKIM, SPF and DMARC records are right.</>}>
+    <SecurityPage title="DKIM & checks" sendmail={<>What OpenDKIM does for Sendmail and Postfix, built in: mail leaving for a smart host or an MX is signed with each domain's key (relaxed/relaxed, after sender rewriting); <b>Check DNS</b> says whether the DKIM, SPF and DMARC records are right.</>}>
       {error && <Alert color="red">{error}</Alert>}
       {domains?.length === 0 && <Text c="dimmed">No DKIM keys yet: make one below.</Text>}
       {domains?.map((d) => <DomainCard key={d.domain} d={d} onChange={load} />)}
