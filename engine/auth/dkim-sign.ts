@@ -13,8 +13,8 @@
 // runs, or the signature breaks: sign the form that is sent.
 //
 // Which mail: From: domain (or a parent domain, relaxed DMARC alignment) with
-// keys and `sign: true`, from a trusted source (submission, the sendmail CLI,
-// our own bounces, authenticated or relay-permitted SMTP clients) — never a
+// keys and `sign: true`, from a trusted source (the sendmail CLI, our own
+// bounces, authenticated or relay-permitted SMTP clients) — never a
 // stranger's mail we only forward. A problem (missing key file, a header the
 // signer chokes on) is logged and the message goes out unsigned, never lost.
 import type { KeyObject } from 'node:crypto';
@@ -35,10 +35,14 @@ export interface SignDeps {
 /** The header block is at most smtp.maxHeadersLength (32 000 by default); 1 MiB bounds a message without one. */
 const MAX_HEADER_SCAN = 1024 * 1024;
 
-/** Mail we vouch for: not a stranger's message that only passes through. */
+/**
+ * Mail we vouch for: the sendmail command, our own bounces, SMTP AUTH users and
+ * clients that may relay. Not a stranger's message that only passes through — not
+ * even one that came in on the submission port without logging in.
+ */
 export function isTrustedSource(client: ClientInfo | undefined): boolean {
   if (!client) return false;
-  return client.daemon !== 'smtp' || !!client.user || !!client.internal;
+  return client.daemon === 'cli' || client.daemon === 'bounce' || !!client.user || !!client.internal;
 }
 
 /** The domain of the (first) From: address, lower-case; null when there is none. */
