@@ -97,7 +97,11 @@ export async function signOutbound(message: OutboundMessage, deps: SignDeps): Pr
     log(`DKIM: not signed: the message could not be read (${(err as Error).message}); sending it unsigned`);
     return message;
   }
-  const signer = domain ? signingDomainFor(domain, settings) : null;
+  if (!domain) {
+    log('DKIM: not signed: the message has no From: address; sending it unsigned');
+    return message;
+  }
+  const signer = signingDomainFor(domain, settings);
   if (!signer) return message; // not a domain we sign for: nothing to say
   const config = settings.dkim.domains[signer];
   if (!config.sign) return message;
@@ -139,7 +143,7 @@ export async function signOutbound(message: OutboundMessage, deps: SignDeps): Pr
     return message;
   }
   if (!/^DKIM-Signature:/i.test(signatures)) {
-    log(`DKIM: not signed: the signer produced no signature for ${signer}; sending it unsigned`);
+    log(`DKIM: not signed: the signer produced no signature for ${signer} (a message without the empty line after its headers cannot be signed); sending it unsigned`);
     return message;
   }
   const head = Buffer.from(signatures.endsWith('\r\n') ? signatures : `${signatures}\r\n`, 'latin1');
@@ -159,8 +163,10 @@ async function* prefixed(head: Buffer, rest: NodeJS.ReadableStream): AsyncGenera
 function describe(e: unknown): string {
   if (e instanceof Error) return e.message;
   if (e && typeof e === 'object') {
-    const o = e as { selector?: string; error?: unknown; message?: string };
-    const inner = o.error instanceof Error ? o.error.message : o.message ?? JSON.stringify(e);
+    // mailauth reports { selector, signingDomain, err }.
+    const o = e as { selector?: string; err?: unknown; error?: unknown; message?: string };
+    const cause = o.err ?? o.error;
+    const inner = cause instanceof Error ? cause.message : o.message ?? String(cause ?? 'unknown problem');
     return o.selector ? `selector ${o.selector}: ${inner}` : inner;
   }
   return String(e);

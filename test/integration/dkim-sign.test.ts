@@ -142,6 +142,12 @@ describe('DKIM signing of mail that leaves the machine', () => {
     expect(log.some((l) => /DKIM: not signed: no usable key for shop\.test; sending it unsigned/.test(l))).toBe(true);
     const [shown] = await h.engine.dkimShow('shop.test');
     expect(shown.keys[0].error).toMatch(/is not a private key/);
+    // Headers the signer cannot work with (no empty line, no body): delivered unsigned, logged.
+    await h.engine.dkimKeygen('shop.test', { selector: 'fresh' });
+    await submitRaw(h, 'alice@shop.test', 'bob@dest.test', 'From: alice@shop.test\nSubject: headers only');
+    await h.sink.waitForMessages(3, 20_000);
+    expect(h.sink.messages[2].raw.toString()).not.toMatch(/DKIM-Signature/i);
+    expect((await h.engine.tailLog(50)).some((l) => /DKIM: not signed: the signer produced no signature for shop\.test .*sending it unsigned/.test(l))).toBe(true);
     await fs.rm(path.join(h.home, key.file));
     expect((await h.engine.dkimShow('shop.test'))[0].keys[0].error).toMatch(/is missing/);
   });
