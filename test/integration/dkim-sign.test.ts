@@ -77,6 +77,20 @@ describe('DKIM signing of mail that leaves the machine', () => {
     expect((await dkimpyVerify(old, await publishedRecords(h.dns.server, names)))[0].ok).toBe(false);
   });
 
+  it('signs mail relayed through the smart host too', async () => {
+    h = await startHarness({
+      settings: ({ sink }) => ({ hostname: 'mail.shop.test', domains: { local: ['shop.test'], relay: [] },
+        smartHost: { host: '[127.0.0.1]', port: sink.port, tls: 'none' } }),
+    });
+    const [key] = await h.engine.dkimKeygen('shop.test', { type: 'ed25519' });
+    const names = publish(h, [key]);
+    await h.submit('alice@shop.test', ['someone@anywhere.example']);
+    const [msg] = await h.sink.waitForMessages(1, 20_000);
+    expect(msg.envelope.rcptTo).toEqual(['someone@anywhere.example']);
+    const [r] = await dkimpyVerify(msg.raw, await publishedRecords(h.dns.server, names));
+    expect(r).toMatchObject({ d: 'shop.test', a: 'ed25519-sha256', ok: true });
+  });
+
   it('signs the DSNs we generate for our domains (From: MAILER-DAEMON@host under a signing domain)', async () => {
     h = await startHarness({
       settings: () => ({ hostname: 'mail.shop.test', domains: { local: ['shop.test'], relay: [] } }),
