@@ -116,7 +116,14 @@ export function createDkimApi(deps: DkimApiDeps): DkimApi {
       // Rotation: the old key of a type stops signing but stays listed (its record must
       // stay published until mail signed with it has been delivered and checked).
       const retired = existing.map((k) => (made.some((m) => m.type === k.type) ? { ...k, signing: false } : k));
-      const saved = await save({ ...settings.dkim.domains, [d]: { sign: true, keys: [...retired, ...made] } });
+      let saved: Settings;
+      try {
+        saved = await save({ ...settings.dkim.domains, [d]: { sign: true, keys: [...retired, ...made] } });
+      } catch (err) {
+        // Not in the settings, so nobody will ever use or remove them: take the new files back.
+        await Promise.all(made.map((k) => removeKeyFile(deps.home, k.file).catch(() => undefined)));
+        throw err;
+      }
       return Promise.all(made.map((k) => info(d, saved.dkim.domains[d].keys.find((x) => x.selector === k.selector) ?? k)));
     },
 
