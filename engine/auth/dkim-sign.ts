@@ -59,9 +59,12 @@ export function fromDomain(headers: string): string | null {
 /** The configured domain that signs for `domain`: itself, else the nearest parent with keys. */
 export function signingDomainFor(domain: string, settings: Settings): string | null {
   const labels = domain.split('.');
+  // config.json written by hand may say "Shop.Test"; domains compare case-insensitively.
+  const configured = Object.keys(settings.dkim.domains);
   for (let i = 0; i < labels.length - 1; i++) {
     const d = labels.slice(i).join('.');
-    if (settings.dkim.domains[d]) return d;
+    const hit = configured.find((c) => c.toLowerCase().replace(/\.$/, '') === d);
+    if (hit) return hit;
   }
   return null;
 }
