@@ -18,12 +18,13 @@ import type { SecurityApi } from './types/security.ts';
 import type { RoutingApi } from './types/routing.ts';
 import type { QueuePage, QueuePageQuery } from './types/queue-view.ts';
 import type { ImportApi } from './types/import.ts';
+import type { DkimApi } from './types/dkim.ts';
 
 /**
  * Issue 6 (relay tester, DNSBL test, health, certificates, users): engine/security-api.ts.
  * Issue 5 (aliases import, rewrite preview, routing checks for the routing pages): engine/routing-api.ts.
  */
-export interface EngineApi extends SecurityApi, RoutingApi, ImportApi {
+export interface EngineApi extends SecurityApi, RoutingApi, ImportApi, DkimApi {
   status(): Promise<EngineStatus>;
   listQueue(selector?: QueueSelector): Promise<QueueEntry[]>;
   /**
@@ -87,13 +88,15 @@ export const ENGINE_API_METHODS = [
   'parseAliases', 'previewRewrite', 'checkRouting',
   // issue 14 (engine/import-api.ts IMPORT_API_METHODS)
   'planImport',
+  // issue 15 (engine/dkim-api.ts DKIM_API_METHODS)
+  'dkimKeygen', 'dkimShow', 'dkimSetSigning', 'dkimRemove', 'dkimCheck',
 ] as const satisfies readonly Exclude<keyof EngineApi, 'subscribe'>[];
 export type EngineApiMethod = (typeof ENGINE_API_METHODS)[number];
 
 // What the outside world (renderer, Electron, CLI) may name without reaching into
 // the stages: the settings' types and the queue view's query and answer shapes.
 export type { Route, SmartHost } from './config/schema.ts';
-export type { ImportPlan, PlanItem, SourceFile } from './import-api.ts';
+export type { ImportPlan, PlanItem, SourceFile } from './types/import.ts';
 export type { Settings };
 export type { HistoryHour } from './contracts.ts';
 export type { QueueViewFilter, QueueSummaryBy, QueuePage, QueuePageQuery, ShapeRow, Top } from './types/queue-view.ts';
@@ -104,3 +107,4 @@ export type {
   RelayTestRequest, RelayTestResult, SecurityApi, TlsCheck, TlsChange,
 } from './types/security.ts';
 export type { AliasImport, AliasProblem, RewritePreview, RoutingApi } from './types/routing.ts';
+export type { DkimDomainInfo, DkimKeygenOptions, DkimRecordInfo, ReadinessItem } from './types/dkim.ts';

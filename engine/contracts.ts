@@ -49,6 +49,11 @@ export interface ClientInfo {
   daemon: string;
   /** verify: the client certificate verdict (Sendmail's verify=OK|NO|FAIL), issue 6. */
   tls?: { version: string; cipher: string; bits?: number; verify?: 'OK' | 'NO' | 'FAIL' };
+  /**
+   * A client inside our trust boundary (it may relay: local machine, domains.relay,
+   * Connect: RELAY): its mail is DKIM-signed like submitted mail, never verified (issue 15).
+   */
+  internal?: boolean;
 }
 
 export type RecipientStatus = 'pending' | 'sent' | 'bounced';
@@ -107,6 +112,12 @@ export interface QueueEntry {
   heldBy?: 'admin' | 'mode';
   /** The last SMTP transcript of a delivery attempt (bounded). */
   transcript?: string[];
+  /**
+   * Header fields decided only after the whole message was stored (Authentication-Results
+   * needs the body for DKIM), CRLF-terminated. The spool presents them on top of the
+   * stored message, as Sendmail keeps headers in the qf (issue 15). Counted in `size`.
+   */
+  prepend?: string;
 }
 
 /** Where resolve sends one recipient. */
@@ -178,6 +189,8 @@ export interface OutboundMessage {
   smtputf8?: boolean;
   ret?: 'FULL' | 'HDRS';
   envid?: string;
+  /** Who handed the message to us: decides whether it is DKIM-signed (issue 15). */
+  client?: ClientInfo;
 }
 
 /** An SMTP-facing error: carries its reply, never a bare string (STYLE.md §4). */

@@ -31,8 +31,10 @@ import { localRefusal } from './resolve/verify.ts';
 import { createRoutingApi, type RoutingApi } from './routing-api.ts';
 import { createImportApi, type ImportApi } from './import-api.ts';
 import { createSecurityApi, type SecurityApi } from './security-api.ts';
+import { createDkimApi, type DkimApi } from './dkim-api.ts';
 import { testSmartHost } from './smarthost-test.ts';
 import { createSmtpd } from './smtpd/index.ts';
+import { createVerifier } from './auth/verify.ts';
 import { deliver } from './transports/index.ts';
 import { ListenerSet } from './listeners.ts';
 import { createHistory, type HistoryKeeper } from './log/history.ts';
@@ -111,6 +113,7 @@ export class MailEngine implements Engine {
   private readonly security: SecurityApi;
   private readonly routing: RoutingApi;
   private readonly importer: ImportApi;
+  private readonly dkim: DkimApi;
   private resolver!: Resolver;
   private cleanup!: Cleanup;
   private listeners!: ListenerSet;
@@ -137,6 +140,10 @@ export class MailEngine implements Engine {
     });
     this.routing = createRoutingApi({ settings: () => this.settings });
     this.importer = createImportApi({ settings: () => this.settings });
+    this.dkim = createDkimApi({
+      settings: () => this.settings, home: this.home, dns: this.dns, now: () => this.clock.now(),
+      updateSettings: (patch) => this.updateSettings(patch),
+    });
   }
 
   private emit(event: EngineEvent): void {
@@ -202,16 +209,17 @@ export class MailEngine implements Engine {
       spool: this.spool, settings, clock: this.clock, hostname, emit: (e) => this.emit(e), log: this.log,
       resolve: (address) => deliveryResolver.resolve(address),
       deliver: (message, recipients, onTranscript, signal) =>
-        deliver(message, recipients, { settings: this.settings, dns: this.dns, hostname: this.hostname, home: this.home, onTranscript, signal }),
+        deliver(message, recipients, { settings: this.settings, dns: this.dns, hostname: this.hostname, home: this.home, onTranscript, signal, log: (text) => this.log.info(message.id, text) }),
       enqueue: (envelope, message) => this.enqueue(envelope, message, BOUNCE_CLIENT, 'crlf-strict'),
       online: () => this.gate.isOnline(),
       offlineSince: () => this.gate.offlineSince(),
       recheck: (why, since) => this.gate.recheckAfter(why, since),
     });
     this.cleanup = createCleanup({ spool: this.spool, settings, now, onQueued: (e) => this.qmgr.add(e) });
+    const verify = createVerifier({ settings, dns: this.dns });
     const policy = createPolicy({ settings, dns: this.dns, verifyLocal: (address) => localRefusal(this.resolver, address) });
     this.listeners = new ListenerSet({
-      make: () => createSmtpd({ settings, hostname, cleanup: this.cleanup, spool: this.spool, log: this.log, home: this.home, policy, onEtrn: (d) => void this.qmgr.flush({ recipient: `@${d}` }).catch((e: Error) => this.log.info(null, `ETRN ${d}: ${e.message}`)) }),
+      make: () => createSmtpd({ settings, hostname, cleanup: this.cleanup, spool: this.spool, log: this.log, home: this.home, policy, verify, onEtrn: (d) => void this.qmgr.flush({ recipient: `@${d}` }).catch((e: Error) => this.log.info(null, `ETRN ${d}: ${e.message}`)) }),
       log: (text) => this.log.info(null, text),
     });
 
@@ -420,6 +428,11 @@ export class MailEngine implements Engine {
   previewRewrite(...a: Parameters<RoutingApi['previewRewrite']>) { return this.routing.previewRewrite(...a); }
   checkRouting(...a: Parameters<RoutingApi['checkRouting']>) { return this.routing.checkRouting(...a); }
   planImport(...a: Parameters<ImportApi['planImport']>) { return this.importer.planImport(...a); }
+  dkimKeygen(...a: Parameters<DkimApi['dkimKeygen']>) { return this.dkim.dkimKeygen(...a); }
+  dkimShow(...a: Parameters<DkimApi['dkimShow']>) { return this.dkim.dkimShow(...a); }
+  dkimSetSigning(...a: Parameters<DkimApi['dkimSetSigning']>) { return this.dkim.dkimSetSigning(...a); }
+  dkimRemove(...a: Parameters<DkimApi['dkimRemove']>) { return this.dkim.dkimRemove(...a); }
+  dkimCheck(...a: Parameters<DkimApi['dkimCheck']>) { return this.dkim.dkimCheck(...a); }
 
   subscribe(listener: (event: EngineEvent) => void): () => void {
     // A throwing subscriber (a closed IPC window) must not break delivery.

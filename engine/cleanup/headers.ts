@@ -65,6 +65,20 @@ export class HeaderBlock {
     return text.slice(text.indexOf(':') + 1).trim();
   }
 
+  /** Drop every field for which `drop` says so; returns how many went. */
+  removeWhere(drop: (name: string, value: string) => boolean): number {
+    let removed = 0;
+    for (let i = this.fields.length - 1; i >= 0; i--) {
+      const f = this.fields[i];
+      const text = f.lines.map((l) => l.toString('latin1')).join('');
+      if (drop(f.name, text.slice(text.indexOf(':') + 1))) {
+        this.fields.splice(i, 1);
+        removed++;
+      }
+    }
+    return removed;
+  }
+
   /** The header lines as received, each with CRLF. */
   toBuffer(): Buffer {
     const parts: Buffer[] = [];

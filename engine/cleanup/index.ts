@@ -5,7 +5,9 @@
 // is on disk — that is what stands behind a `250`. On any refusal nothing is
 // committed (writer.abort()). Never buffers a whole message, never delivers.
 import { isAscii } from 'node:buffer';
-import type { Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
+import type { AuthVerdict } from '../auth/verify.ts';
+import { authservId } from '../auth/verify.ts';
 import type { Settings } from '../config/schema.ts';
 import type { ClientInfo, Envelope, QueueEntry } from '../contracts.ts';
 import { SmtpError } from '../contracts.ts';
@@ -37,6 +39,12 @@ export interface AcceptOptions {
    * has authwarnings (or goaway). The caller decides which cases apply.
    */
   authWarnings?: readonly string[];
+  /**
+   * Inbound checks (issue 15, engine/auth/verify.ts): given the message as received,
+   * while it streams to the spool; its header fields go on top of the stored message
+   * (QueueEntry.prepend), its DMARC verdict may refuse (550) or hold the message.
+   */
+  authenticate?: (message: Readable) => Promise<AuthVerdict>;
 }
 
 export interface Cleanup {
@@ -85,6 +93,12 @@ export function createCleanup(deps: CleanupDeps): Cleanup {
           throw new SmtpError(554, '5.4.6', `Too many hops (${hops} Received: headers, max ${MAX_RECEIVED}); mail loop?`);
         }
         const added: string[] = [];
+        // RFC 8601 §5: Authentication-Results claiming to be ours did not come from us
+        // (our own bounces carry none); only the ones we add are to be believed.
+        if (client.daemon !== 'bounce') {
+          const ours = settings.hostname.toLowerCase();
+          headers.removeWhere((name, value) => name === 'authentication-results' && authservId(value) === ours);
+        }
         messageId = headers.value('message-id');
         if (isLocalSubmission(client, opts)) {
           if (!messageId) {
@@ -123,10 +137,16 @@ export function createCleanup(deps: CleanupDeps): Cleanup {
         inflight = writer.write(out);
         return inflight;
       };
+      // The checks read a copy of the input as it arrives, so DKIM's body hash needs no second pass.
+      const tee = opts.authenticate ? new PassThrough() : null;
+      const checked = tee && opts.authenticate ? opts.authenticate(tee) : null;
+      // A verifier that gave up early must not leave the copy piling up in memory.
+      void checked?.then(() => tee?.resume(), () => tee?.resume());
       let entry: QueueEntry;
       let eightBit = false;
       try {
         await pump(source, async (chunk) => {
+          tee?.write(chunk);
           const out = builder.push(chunk);
           eightBit ||= !isAscii(out);
           batch.push(out);
@@ -138,11 +158,17 @@ export function createCleanup(deps: CleanupDeps): Cleanup {
         batch.push(tail);
         batched += tail.length;
         if (batched) await flush();
+        tee?.end();
+        const verdict = checked ? await checked : null;
+        if (verdict?.action === 'reject') throw new SmtpError(550, '5.7.1', verdict.reason ?? 'Message rejected by DMARC policy');
+        const held = verdict?.action === 'hold';
         entry = await writer.commit({
           sender,
           recipients: envelope.recipients.map((r) => ({ ...r, status: 'pending' as const })),
           arrivalTime,
-          state: 'active',
+          state: held ? 'hold' : 'active',
+          ...(held ? { heldBy: 'admin' as const, reason: verdict?.reason } : {}),
+          ...(verdict?.headers ? { prepend: verdict.headers } : {}),
           group: 'default',
           attempts: 0,
           nextAttempt: 0,
@@ -159,6 +185,7 @@ export function createCleanup(deps: CleanupDeps): Cleanup {
         // A write may still be running if the input vanished mid-chunk; let it
         // finish (or fail) so abort() removes everything it wrote.
         await inflight.catch(() => undefined);
+        tee?.destroy();
         await writer.abort();
         throw err;
       }

@@ -41,6 +41,8 @@ export const COMMANDS: Entry[] = [
     load: async () => (await import('./import-commands.ts')).importCommand },
   { name: 'export', summary: 'write the settings as a sendmail.mc and /etc/mail map sources',
     load: async () => (await import('./import-commands.ts')).exportCommand },
+  { name: 'dkim', summary: 'DKIM keys per sending domain, their DNS records, and the DKIM/SPF/DMARC readiness check',
+    load: async () => (await import('./dkim-command.ts')).dkimCommand },
 ];
 
 export function usage(): string {

@@ -108,6 +108,18 @@ export const SlowQueueSchema = z.strictObject({
   queueRun: z.string().default('0 */4 * * *'),
 });
 
+/** RFC 6376 §3.1: a selector is one or more dot-separated labels (letters, digits, hyphens). */
+export const DKIM_SELECTOR_RE = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+
+/** One DKIM key of a sending domain (issue 15). `signing: false` = retired, still published until removed. */
+export const DkimKeySchema = z.strictObject({
+  selector: z.string().regex(DKIM_SELECTOR_RE, 'a DKIM selector: labels of letters, digits and hyphens, separated by dots'),
+  type: z.enum(['rsa', 'ed25519']),
+  /** PEM private key, relative to the data directory (dkim/<domain>.<selector>.key). */
+  file: z.string().min(1),
+  signing: z.boolean().default(true),
+});
+
 export const SettingsSchema = z.strictObject({
   hostname: hostname.default('localhost'),
   listen: z.strictObject({
@@ -223,6 +235,19 @@ export const SettingsSchema = z.strictObject({
     forwardEnabled: z.boolean().default(true),
     readHomeForward: z.boolean().default(false),
   }).prefault({}),
+  /** DKIM signing per sending domain: { "shop.test": { "sign": true, "keys": [...] } } (issue 15). */
+  dkim: z.strictObject({
+    domains: z.record(hostname, z.strictObject({ sign: z.boolean().default(true), keys: z.array(DkimKeySchema).default([]) })).default({}),
+  }).prefault({}),
+  /** Inbound SPF / DKIM / DMARC / ARC checks on the SMTP port (issue 15). */
+  auth: z.strictObject({
+    /** Add Authentication-Results (RFC 8601) to mail from strangers on the SMTP port. */
+    verify: z.boolean().default(true),
+    /** Act on the sender's DMARC policy: p=reject → 550 5.7.1, p=quarantine → `quarantine`. */
+    enforceDmarc: z.boolean().default(false),
+    /** p=quarantine failures: `hold` in the queue (reason says why) or `tag` with X-Quarantine:. */
+    quarantine: z.enum(['hold', 'tag']).default('hold'),
+  }).prefault({}),
   dns: z.strictObject({
     /** "ip" or "ip:port"; empty = the system's resolvers. */
     servers: z.array(z.string()).default([]),
@@ -233,4 +258,5 @@ export const SettingsSchema = z.strictObject({
 export type Settings = z.infer<typeof SettingsSchema>;
 export type SmartHost = z.infer<typeof SmartHostSchema>;
 export type Route = z.infer<typeof RouteSchema>;
+export type DkimKey = z.infer<typeof DkimKeySchema>;
 export type SettingsInput = z.input<typeof SettingsSchema>;

@@ -103,7 +103,7 @@ export function outboundOf(entry: QueueEntry, deps: Pick<QmgrDeps, 'spool'>): Ou
   return {
     id: entry.id, sender: entry.sender, size: entry.size,
     open: () => deps.spool.open(entry.id),
-    body: entry.body, smtputf8: entry.smtputf8, ret: entry.ret, envid: entry.envid,
+    body: entry.body, smtputf8: entry.smtputf8, ret: entry.ret, envid: entry.envid, client: entry.client,
   };
 }
 

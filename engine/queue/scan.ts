@@ -127,17 +127,19 @@ export async function scanSpool(ctx: ScanContext, known: (id: QueueId) => boolea
     const decoded = ctx.readControl(id);
     if (!decoded) return null; // vanished meanwhile
     if (!decoded.ok) return { ok: false, id, reason: decoded.reason };
+    // `size` counts header fields kept in the record (QueueEntry.prepend); the file holds the rest.
+    const stored = decoded.entry.size - Buffer.byteLength(typeof decoded.entry.prepend === 'string' ? decoded.entry.prepend : '');
     if ('inlineBytes' in decoded) {
       // Version 2: the message is in the qf itself, after the record.
-      if (decoded.inlineBytes < decoded.entry.size) {
-        return { ok: false, id, reason: `control file is truncated: message has ${decoded.inlineBytes} of ${decoded.entry.size} bytes` };
+      if (decoded.inlineBytes < stored) {
+        return { ok: false, id, reason: `control file is truncated: message has ${decoded.inlineBytes} of ${stored} bytes` };
       }
       return { ok: true, entry: decoded.entry };
     }
     const size = sizeNow(path('df', id));
     if (size === null) return { ok: false, id, reason: 'data file is missing' };
-    if (size < decoded.entry.size) {
-      return { ok: false, id, reason: `data file is truncated: ${size} of ${decoded.entry.size} bytes` };
+    if (size < stored) {
+      return { ok: false, id, reason: `data file is truncated: ${size} of ${stored} bytes` };
     }
     return { ok: true, entry: decoded.entry };
   });

@@ -21,7 +21,7 @@
 import { closeSync, createReadStream, fdatasync, openSync, renameSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, statfs, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { PassThrough, type Readable } from 'node:stream';
+import { PassThrough, pipeline, type Readable } from 'node:stream';
 import type { CorruptEntry } from '../contracts.ts';
 import type { QueueEntry, QueueId } from '../contracts.ts';
 import { decodeControl, encodeControl, encodeInlineHead } from './control-file.ts';
@@ -246,7 +246,7 @@ export function createSpool(dir: string): Spool {
         try {
           await writes;
           // id first for people reading the file; the spool's id and size win over anything passed in.
-          const entry: QueueEntry = Object.assign({ id }, partial, { id, size: bytes });
+          const entry: QueueEntry = Object.assign({ id }, partial, { id, size: bytes + Buffer.byteLength(partial.prepend ?? '') });
           // The rename of tf to qf is the commit point; the directory fsync makes it durable.
           if (fh) {
             await commitSplit(entry, fh);
@@ -315,20 +315,23 @@ export function createSpool(dir: string): Spool {
    * the qf itself for version 2, else the df. One descriptor, so an update() renaming
    * a rewritten qf into place meanwhile cannot shift the offset under the reader.
    */
-  function openMessage(id: QueueId): { fd: number; start: number } {
+  function openMessage(id: QueueId): { fd: number; start: number; prepend: string } {
     const fd = openSync(path('qf', id), 'r');
     let keep = false;
+    let prepend = '';
     try {
       const head = readHeadFd(fd);
       const decoded = decodeControl(head.text, id);
+      // Header fields cleanup decided after the message was written (QueueEntry.prepend) go on top.
+      if (decoded.ok && typeof decoded.entry.prepend === 'string') prepend = decoded.entry.prepend;
       if (decoded.ok && decoded.inline) {
         keep = true;
-        return { fd, start: head.dataOffset };
+        return { fd, start: head.dataOffset, prepend };
       }
     } finally {
       if (!keep) closeSync(fd);
     }
-    return { fd: openSync(path('df', id), 'r'), start: 0 };
+    return { fd: openSync(path('df', id), 'r'), start: 0, prepend };
   }
 
   async function list(): Promise<QueueEntry[]> {
@@ -379,7 +382,7 @@ export function createSpool(dir: string): Spool {
     },
     open(id: QueueId): Readable {
       checkId(id);
-      let at: { fd: number; start: number };
+      let at: { fd: number; start: number; prepend: string };
       try {
         at = openMessage(id);
       } catch (err) {
@@ -388,13 +391,19 @@ export function createSpool(dir: string): Spool {
         process.nextTick(() => failed.destroy(err as Error));
         return failed;
       }
-      return createReadStream('', { fd: at.fd, start: at.start });
+      const stored = createReadStream('', { fd: at.fd, start: at.start });
+      if (!at.prepend) return stored;
+      const out = new PassThrough();
+      out.write(at.prepend);
+      // pipeline: a reader that stops early (headers only) also closes the file.
+      pipeline(stored, out, () => undefined);
+      return out;
     },
     async readHeaders(id: QueueId): Promise<string> {
       checkId(id);
       const at = openMessage(id);
       try {
-        return readHeaderBlockFd(at.fd, at.start);
+        return at.prepend + readHeaderBlockFd(at.fd, at.start);
       } finally {
         closeSync(at.fd);
       }

@@ -11,6 +11,7 @@ import { finished } from 'node:stream/promises';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer, type SMTPServerOptions, type SMTPServerSession } from 'smtp-server';
 import type { Listener } from '../contracts.ts';
+import type { AuthVerdict, Verify } from '../auth/verify.ts';
 import type { Cleanup } from '../cleanup/index.ts';
 import type { Settings } from '../config/schema.ts';
 import type { QueueEntry } from '../contracts.ts';
@@ -50,6 +51,8 @@ export interface SmtpdDeps {
   authThrottle?: AuthThrottle;
   /** ETRN (RFC 1985): start delivering what is queued for this domain (qmgr flush of `@domain`). */
   onEtrn?: (domain: string) => void;
+  /** SPF / DKIM / DMARC / ARC of mail from strangers on the SMTP port (issue 15, engine/auth/verify.ts). */
+  verify?: Verify;
 }
 
 /** smtp.privacy flags in force; Sendmail's goaway sets all but restrictmailq/restrictqrun. */
@@ -318,8 +321,27 @@ export function createSmtpd(deps: SmtpdDeps): Smtpd {
     }
     // Sendmail's authwarnings case for SMTP: "didn't use HELO protocol" (cleanup adds it only with the flag).
     const authWarnings = state.impliedHelo ? [`[${session.remoteAddress}] didn't use HELO protocol`] : [];
-    const entry = await deps.cleanup.accept(envelopeOf(session), clientInfo(session, state), stream, { lineEndings: 'crlf-strict', authWarnings });
+    const envelope = envelopeOf(session);
+    const client = clientInfo(session, state);
+    // Inside the trust boundary (may relay): signed on the way out, not checked on the way in (issue 15).
+    if (deps.policy.mayRelay && await deps.policy.mayRelay(policySession(session, state))) client.internal = true;
+    let checked: AuthVerdict | undefined;
+    const verify = deps.verify;
+    const authenticate = verify && state.daemon === 'smtp' && !client.user && !client.internal && deps.settings().auth.verify
+      ? async (message: Readable): Promise<AuthVerdict> => {
+        try {
+          checked = await verify({ ip: session.remoteAddress, helo: client.helo, sender: envelope.sender }, message);
+        } catch (err) {
+          // The checks are advice: a failure of ours never costs the sender its message.
+          checked = { headers: '', action: 'accept', summary: `checks failed: ${err instanceof Error ? err.message : String(err)}` };
+          message.resume();
+        }
+        return checked;
+      }
+      : undefined;
+    const entry = await deps.cleanup.accept(envelope, client, stream, { lineEndings: 'crlf-strict', authWarnings, ...(authenticate ? { authenticate } : {}) });
     log.fromLine(entry);
+    if (checked) log.info(entry.id, `auth: ${checked.summary}${checked.action !== 'accept' ? `, ${checked.action}: ${checked.reason}` : ''}`);
     return `2.0.0 Ok: queued as ${entry.id}`;
   }
 

@@ -11,6 +11,7 @@ import { deliverLocal } from './local.ts';
 import { deliverPipe } from './pipe.ts';
 import { deliverFile } from './file.ts';
 import { ConnectionCache } from './smtp-cache.ts';
+import { signOutbound } from '../auth/dkim-sign.ts';
 
 /** Everything any transport may need; each takes the part it uses. */
 export interface TransportContext {
@@ -29,6 +30,8 @@ export interface TransportContext {
   signal?: AbortSignal;
   /** SMTP sessions to reuse; the process-wide cache when not given. */
   cache?: ConnectionCache;
+  /** A maillog line about this message (DKIM signing says what it did or why not). */
+  log?: (text: string) => void;
 }
 
 // Default idle sessions per destination before the first settings are seen: delivery.concurrency's default.
@@ -53,7 +56,8 @@ export async function deliver(message: OutboundMessage, recipients: Destination[
   switch (transport) {
     case 'smtp':
       perDestination = ctx.settings.delivery.concurrency;
-      return deliverSmtp(message, recipients, { ...ctx, cache: ctx.cache ?? smtpCache });
+      // Only mail that leaves the machine is DKIM-signed; why here, see auth/dkim-sign.ts.
+      return deliverSmtp(await signOutbound(message, ctx), recipients, { ...ctx, cache: ctx.cache ?? smtpCache });
     case 'local': return deliverLocal(message, recipients, ctx);
     case 'pipe': return deliverPipe(message, recipients, ctx);
     case 'file': return deliverFile(message, recipients, ctx);

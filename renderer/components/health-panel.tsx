@@ -4,6 +4,7 @@
 import { Badge, Button, Card, Group, Stack, Text } from '@mantine/core';
 import { useEffect, useState } from 'react';
 import type { HealthItem } from '../../engine/api.ts';
+import { MailAuthCheck } from '../pages/dkim/mail-auth-check.tsx';
 import { useLive } from '../state/context.tsx';
 
 const COLOR = { ok: 'teal', warn: 'orange', error: 'red' } as const;
@@ -48,6 +49,7 @@ export function HealthPanel() {
           </Group>
         ))}
       </Stack>
+      <MailAuthCheck />
     </Card>
   );
 }

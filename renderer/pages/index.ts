@@ -6,6 +6,7 @@ import { lazy, type ComponentType } from 'react';
 import { IconClock, IconGauge, IconInbox, IconList, IconServer } from '../components/icons.tsx';
 import { IconAccess, IconBlock, IconCert, IconPrivacy, IconRelay, IconUsers } from './security/icons.tsx';
 import { IconAliases, IconDomains, IconForward, IconRewrite, IconRoutes } from './routing/icons.tsx';
+import { IconDkim } from './dkim/icons.tsx';
 
 export interface PageDef {
   /** Hash route, e.g. '/queue'. '/' is the landing page. */
@@ -40,5 +41,6 @@ export const pages: PageDef[] = [
   { path: '/privacy', label: 'Privacy & limits', icon: IconPrivacy, component: lazyPage(() => import('./security/privacy-page.tsx'), 'PrivacyPage'), drafts: ['security.smtp'] },
   { path: '/users', label: 'Users', icon: IconUsers, component: lazyPage(() => import('./security/users-page.tsx'), 'UsersPage'), drafts: ['security.users'] },
   { path: '/certificates', label: 'Certificates', icon: IconCert, component: lazyPage(() => import('./security/certificates-page.tsx'), 'CertificatesPage'), drafts: ['security.tls'] },
+  { path: '/dkim', label: 'DKIM & checks', icon: IconDkim, component: lazyPage(() => import('./dkim/dkim-page.tsx'), 'DkimPage'), drafts: ['dkim.auth'] },
   { path: '/import', label: 'Import', icon: IconForward, component: lazyPage(() => import('./import/import-page.tsx'), 'ImportPage') },
 ];
