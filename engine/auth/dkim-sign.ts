@@ -27,6 +27,13 @@ import { DkimError, readPrivateKey } from './dkim-keys.ts';
 export interface SignDeps {
   settings: Settings;
   home: string;
+  /**
+   * Turns 8-bit content into its 7-bit MIME form (transports/downgrade-8bit.ts, passed
+   * in so this stage needs nothing from transports). A signed 8-bit message is
+   * converted first and sent 7-bit to every peer: a downgrade after signing, for a
+   * peer without 8BITMIME, would break the signature (RFC 6376 §5.3).
+   */
+  toSevenBit?: (message: Buffer) => Buffer;
   /** One maillog line about this message. */
   log?: (text: string) => void;
   now?: () => Date;
@@ -126,6 +133,15 @@ export async function signOutbound(message: OutboundMessage, deps: SignDeps): Pr
     log(`DKIM: not signed: no usable key for ${signer}; sending it unsigned`);
     return message;
   }
+  if (message.body === '8BITMIME' && deps.toSevenBit) {
+    try {
+      const seven = deps.toSevenBit(await readAll(message.open()));
+      message = { ...message, body: '7BIT', size: seven.length, open: () => Readable.from([seven]) };
+    } catch (err) {
+      log(`DKIM: not signed: the message could not be read (${(err as Error).message}); sending it unsigned`);
+      return message;
+    }
+  }
   let signatures: string;
   try {
     const result = await dkimSign(message.open() as Readable, {
@@ -156,6 +172,12 @@ export async function signOutbound(message: OutboundMessage, deps: SignDeps): Pr
     size: message.size + head.length,
     open: () => Readable.from(prefixed(head, message.open())),
   };
+}
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream as AsyncIterable<Buffer | string>) chunks.push(Buffer.isBuffer(c) ? c : Buffer.from(c));
+  return Buffer.concat(chunks);
 }
 
 async function* prefixed(head: Buffer, rest: NodeJS.ReadableStream): AsyncGenerator<Buffer> {

@@ -12,6 +12,7 @@ import { deliverPipe } from './pipe.ts';
 import { deliverFile } from './file.ts';
 import { ConnectionCache } from './smtp-cache.ts';
 import { signOutbound } from '../auth/dkim-sign.ts';
+import { downgrade8bit } from './downgrade-8bit.ts';
 
 /** Everything any transport may need; each takes the part it uses. */
 export interface TransportContext {
@@ -57,7 +58,8 @@ export async function deliver(message: OutboundMessage, recipients: Destination[
     case 'smtp':
       perDestination = ctx.settings.delivery.concurrency;
       // Only mail that leaves the machine is DKIM-signed; why here, see auth/dkim-sign.ts.
-      return deliverSmtp(await signOutbound(message, ctx), recipients, { ...ctx, cache: ctx.cache ?? smtpCache });
+      return deliverSmtp(await signOutbound(message, { ...ctx, toSevenBit: (m) => downgrade8bit(m, ctx.settings.hostname).message }),
+        recipients, { ...ctx, cache: ctx.cache ?? smtpCache });
     case 'local': return deliverLocal(message, recipients, ctx);
     case 'pipe': return deliverPipe(message, recipients, ctx);
     case 'file': return deliverFile(message, recipients, ctx);

@@ -91,6 +91,23 @@ describe('DKIM signing of mail that leaves the machine', () => {
     expect(r).toMatchObject({ d: 'shop.test', a: 'ed25519-sha256', ok: true });
   });
 
+  it('signs an 8-bit message in its 7-bit form, so a peer without 8BITMIME still gets a valid signature', async () => {
+    h = await startHarness({
+      settings: () => ({ hostname: 'mail.shop.test', domains: { local: ['shop.test'], relay: [] } }),
+      zone: { 'dest.test': { mx: [{ priority: 10, exchange: 'mx.dest.test' }] }, 'mx.dest.test': { a: ['127.0.0.1'] } },
+      sink: { serverOptions: { hide8BITMIME: true } },
+    });
+    const [key] = await h.engine.dkimKeygen('shop.test', { type: 'ed25519' });
+    const names = publish(h, [key]);
+    await submitRaw(h, 'alice@shop.test', 'bob@dest.test',
+      'From: alice@shop.test\nTo: bob@dest.test\nSubject: 8-bit\nMIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\nCaf\u00e9 cr\u00e8me\n');
+    const [msg] = await h.sink.waitForMessages(1, 20_000);
+    expect([...msg.raw].every((b) => b < 0x80)).toBe(true);
+    expect(msg.raw.toString()).toMatch(/^Content-Transfer-Encoding: quoted-printable\r$/m);
+    const [r] = await dkimpyVerify(msg.raw, await publishedRecords(h.dns.server, names));
+    expect(r).toMatchObject({ d: 'shop.test', ok: true });
+  });
+
   it('signs the DSNs we generate for our domains (From: MAILER-DAEMON@host under a signing domain)', async () => {
     h = await startHarness({
       settings: () => ({ hostname: 'mail.shop.test', domains: { local: ['shop.test'], relay: [] } }),
