@@ -68,6 +68,7 @@ const handlers: Record<string, (...args: any[]) => Promise<unknown>> = {
   },
 
   async status() { return engine!.status(); },
+  async updateSettings(patch: Record<string, unknown>) { await engine!.updateSettings(patch as never); return null; },
 
   async marks() { return { ...marks }; },
 
