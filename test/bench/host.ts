@@ -70,6 +70,7 @@ const handlers: Record<string, (...args: any[]) => Promise<unknown>> = {
   },
 
   async status() { return engine!.status(); },
+  async updateSettings(patch: Record<string, unknown>) { await engine!.updateSettings(patch as never); return null; },
 
   async marks() { return { ...marks }; },
   async resetMarks() { Object.assign(marks, { firstSent: 0, sent: 0, firstDeferred: 0, offlineAt: 0 }); return null; },

@@ -15,6 +15,7 @@ import { memory } from './memory.ts';
 import { online } from './online.ts';
 import { queuePage } from './queue-page.ts';
 import { relay } from './relay.ts';
+import { versusPostfix } from './versus-postfix.ts';
 import { createContext, fmtMs, formatTable, row, type Measure, type Row } from './util.ts';
 
 const MEASURES: Record<string, Measure> = {
@@ -23,6 +24,7 @@ const MEASURES: Record<string, Measure> = {
   memory,
   online,
   'queue-page': queuePage,
+  'versus-postfix': versusPostfix,
 };
 
 function parseArgs(argv: string[]): { only: string[]; scale: number } {
@@ -45,7 +47,7 @@ function parseArgs(argv: string[]): { only: string[]; scale: number } {
       scale = Number(value());
       if (!(scale > 0)) throw new Error('--scale needs a positive number');
     } else if (a === '--help' || a === '-h') {
-      process.stdout.write('usage: npm run bench -- [--only accept,relay,memory,online,queue-page] [--scale 1]\n');
+      process.stdout.write('usage: npm run bench -- [--only accept,relay,memory,online,queue-page,versus-postfix] [--scale 1]\n');
       process.exit(0);
     } else {
       throw new Error(`unknown option ${a}`);
