@@ -118,5 +118,27 @@ describe.skipIf(!existsSync(CHROMIUM))('the Import page in a browser', () => {
     await drawer.getByTestId('trace').getByText('virtual: sales@shop.test → bob, alice').waitFor();
     await shot('virtual-tester');
     expect(pageErrors).toEqual([]);
-  });
+  }, 90_000);
+
+  it('takes dropped Postfix files and refuses a $variable main.cf does not define, naming its line', async () => {
+    await page.keyboard.press('Escape'); // the address tester drawer of the test before
+    await page.getByRole('dialog').waitFor({ state: 'detached' });
+    await openPage('Import');
+    await page.getByRole('radiogroup', { name: 'Configuration kind' }).getByText('Postfix', { exact: true }).click();
+    // A real drop event carrying files, as a file manager's drag produces.
+    const transfer = await page.evaluateHandle(() => {
+      const dt = new DataTransfer();
+      dt.items.add(new File(['myhostname = mail.office.test\nmydestination = $myhostname, $mystery\nrelay_domains = partner.test\n'], 'main.cf'));
+      return dt;
+    });
+    await page.getByTestId('drop-zone').dispatchEvent('drop', { dataTransfer: transfer });
+    const row = page.getByTestId('plan-main.cf:2');
+    await row.waitFor();
+    expect(await row.getAttribute('data-outcome')).toBe('refused');
+    await row.getByText('$mystery', { exact: false }).first().waitFor();
+    expect(await page.getByTestId('plan-main.cf:3').locator('td').nth(1).innerText()).toContain('domains.relay += "partner.test"');
+    expect(await page.getByTestId('apply-import').isDisabled()).toBe(true);
+    await shot('postfix-dropped');
+    expect(pageErrors).toEqual([]);
+  }, 90_000);
 });

@@ -104,7 +104,7 @@ describe('export sendmail → m4 → import sendmail', () => {
       expect(b[key], key).toEqual(a[key]);
     }
     expect(await verify(after, ADDRESSES)).toBe(await verify(before, ADDRESSES));
-  });
+  }, 120_000);
 });
 
 describe.skipIf(!haveSeeds)(`the seeds' TrinityOS setup, moved in (${SEEDS})`, () => {
@@ -134,7 +134,7 @@ describe.skipIf(!haveSeeds)(`the seeds' TrinityOS setup, moved in (${SEEDS})`, (
     // aliases: root's mail goes to alice; an unknown local user bounces.
     expect((await check('root@acme123.com')).text).toMatch(/deliverable: mailer local, user alice@/);
     expect((await check('ghost@acme123.com')).code).toBe(67);
-  });
+  }, 120_000);
 });
 
 describe('apply with a refused line', () => {
@@ -155,7 +155,7 @@ describe('apply with a refused line', () => {
     const s = await loadSettings(home);
     expect(s.delivery.mode).toBe('deferred');
     expect(s.routes).toEqual([{ domain: 'good.test', mailer: 'esmtp', host: '[192.0.2.1]' }]);
-  });
+  }, 120_000);
 });
 
 describe('apply to a running engine', () => {
@@ -185,5 +185,5 @@ describe('apply to a running engine', () => {
     } finally {
       await served.stop();
     }
-  });
+  }, 120_000);
 });

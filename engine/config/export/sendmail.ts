@@ -45,7 +45,11 @@ export function exportSendmail(s: Settings): SendmailExport {
     if (s.smartHost.tls === 'implicit') notes.push('smartHost.tls implicit (SMTPS): Sendmail needs a custom mailer for that; STARTTLS is used');
     if (s.smartHost.requireTls) notes.push('smartHost.requireTls: add "TLS_Srv:<host> ENCR:128" to access by hand');
   }
-  dv('confDELIVERY_MODE', s.delivery.mode);
+  // Sendmail's DeliveryMode names; keyed by Mailstop's modes so a renamed mode shows up here as a note.
+  const SENDMAIL_MODE: Record<string, string> = { background: 'background', queueonly: 'queueonly', deferred: 'deferred' };
+  const mode = SENDMAIL_MODE[s.delivery.mode as string];
+  if (mode) dv('confDELIVERY_MODE', mode);
+  else notes.push(`delivery.mode ${s.delivery.mode}: no Sendmail DeliveryMode of that name; Sendmail's default (background) applies`);
   dv('confTO_QUEUEWARN', s.delivery.queueWarn);
   dv('confTO_QUEUERETURN', s.delivery.queueReturn);
   dv('confDOUBLE_BOUNCE_ADDRESS', s.delivery.doubleBounce);

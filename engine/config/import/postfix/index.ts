@@ -97,8 +97,9 @@ export function planPostfix(source: string, files: SourceFile[], current: Settin
         return ok(names.map((d) => push('domains.local', d.toLowerCase())), names.length ? undefined : 'only the host name and localhost, which are always local');
       }
       case 'mynetworks': {
-        const nets = list.filter((n) => !n.includes(':/') && !n.startsWith('/')).map((n) => n.replace(/^\[([^\]]+)\]/, '$1'));
-        return ok(nets.map((n) => push('domains.relay', n)));
+        const tables = list.filter((n) => /^[a-z]+:\//.test(n) || n.startsWith('/'));
+        const nets = list.filter((n) => !tables.includes(n)).map((n) => n.replace(/^\[([^\]]+)\]/, '$1'));
+        return ok(nets.map((n) => push('domains.relay', n)), tables.length ? `not carried over: ${tables.join(', ')} (a table of networks: add its entries to domains.relay)` : undefined);
       }
       case 'relay_domains': {
         const domains = list.filter((d) => !d.includes(':'));

@@ -1,7 +1,10 @@
 // Just enough of m4 to read a sendmail.mc the way m4 does: `quoted' strings
 // (nested, one level removed per argument), macro calls NAME(arg, ...) with
 // arguments split at top-level commas and leading whitespace dropped, `dnl`
-// (discard to end of line, also inside an argument list), and `#` comments.
+// (discard to end of line, also inside an argument list), and `#` lines.
+// Sendmail's cf.m4 turns m4 comments off, so a `#` line is text m4 still scans
+// (it ends up as a sendmail.cf comment): a backquote or a macro call in one would
+// act, so such a line is refused rather than read as a comment.
 // It does not expand macros: the .mc's meaning is read from the calls
 // (engine/config/import/sendmail/mc.ts). Pure.
 
@@ -79,8 +82,14 @@ export function parseMc(src: string): McStatement[] {
     const ch = src[i];
     if (ch === '\n') { line++; i++; continue; }
     if (/\s/.test(ch)) { i++; continue; }
-    if (ch === '#') { skipToEol(); continue; }
     const start = line;
+    if (ch === '#') {
+      const text = lineText(start);
+      const active = /`/.test(text) ? 'a ` here starts an m4 quote' : /\b(define|FEATURE|MAILER|DAEMON_OPTIONS|MASQUERADE_AS|undefine|include)\(/.test(text) ? 'a macro call here is still expanded' : null;
+      if (active) out.push({ kind: 'junk', line: start, text, reason: `${active}: cf.m4 turns m4 comments off, so # does not comment it out (use dnl)` });
+      skipToEol();
+      continue;
+    }
     if (IDENT_START.test(ch)) {
       const name = ident();
       if (name === 'dnl') { skipToEol(); continue; }

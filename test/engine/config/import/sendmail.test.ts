@@ -179,3 +179,11 @@ describe("users' own ~/.forward (opt-in)", () => {
     expect(plan.items).toEqual([expect.objectContaining({ file: '~dave/.forward', line: 2, outcome: 'set', becomes: ['forwards.dave = ["\\\\dave, dave@elsewhere.example"]'] })]);
   });
 });
+
+describe('# lines', () => {
+  it('are comments, except where m4 would still act on them (cf.m4 turns m4 comments off)', async () => {
+    const plan = await planOf({ 'sendmail.mc': "# plain comment, it's fine\n# FEATURE(nouucp) is still expanded\n# don`t\nOSTYPE(`linux')dnl\n" });
+    expect(plan.items.map((i) => [i.line, i.outcome])).toEqual([[2, 'refused'], [3, 'refused'], [4, 'skip']]);
+    expect(plan.items[0].reason).toMatch(/macro call here is still expanded.*use dnl/);
+  });
+});
