@@ -421,15 +421,18 @@ export class Qmgr {
       const credit = now - Math.max(offlineFrom, e.arrivalTime);
       this.store.amend(id, () => ({ ...e, offlineMs: (e.offlineMs ?? 0) + credit }));
     })));
-    const sending = flush ? this.flush({}) : this.runDue();
-    // The writes go one at a time beside the flush, not a thousand at once ahead of
-    // its first delivery (they share libuv's four file-system threads); a message the
-    // flush delivers first needs none.
+    if (flush) await this.flush({});
+    else await this.runDue();
+    // Written after the flush, not a thousand writes ahead of its first delivery (they
+    // share libuv's four file-system threads): what the flush tried was saved with its
+    // credit by the attempt's commit, what it delivered needs nothing. Should the engine
+    // die before this, offline time counts against those messages, never the other way.
     for (const id of credited) {
-      await this.store.locked(id, async (e) => { if (e) await this.store.save(e); })
-        .catch((err: Error) => this.deps.log.info(id, `could not record offline time: ${err.message}`));
+      await this.store.locked(id, async (e) => {
+        const committedSince = e?.lastAttempt !== undefined && e.lastAttempt >= now;
+        if (e && !committedSince) await this.store.save(e);
+      }).catch((err: Error) => this.deps.log.info(id, `could not record offline time: ${err.message}`));
     }
-    await sending;
   }
 
   // ---- EngineApi actions ------------------------------------------------------------

@@ -71,7 +71,6 @@ export function createLive(client: MailstopClient): Live {
     const events = batch;
     batch = [];
     store.set((s) => {
-      let size = s.queue.size;
       let queueEvents = 0;
       const removed: QueueId[] = [];
       let delivering: Set<QueueId> | null = null;
@@ -93,7 +92,7 @@ export function createLive(client: MailstopClient): Live {
         if (e.type === 'queue:removed') (delivering ??= new Set(s.delivering)).delete(e.id);
       }
       const log = lines.length === 0 ? s.log : [...s.log, ...lines].slice(-LOG_KEEP);
-      const queueChanged = queueEvents > 0 ? { queue: { size }, queueVersion: s.queueVersion + 1, queueRemoved: removed } : {};
+      const queueChanged = queueEvents > 0 ? { queueVersion: s.queueVersion + 1, queueRemoved: removed } : {};
       return { ...s, log, ...queueChanged, delivering: delivering ?? s.delivering };
     });
   }
@@ -184,6 +183,11 @@ export function createLive(client: MailstopClient): Live {
   const save = setInterval(() => saveHistory(store.get().history), HISTORY_SAVE_MS);
   const onUnload = (): void => saveHistory(store.get().history);
   globalThis.addEventListener?.('pagehide', onUnload);
+  // Chromium's own network events (the window is on the engine's machine): the gate
+  // re-checks at once instead of at its next timer (issue 10 §2).
+  const onNetwork = (): void => { client.networkChanged().catch(() => undefined); };
+  globalThis.addEventListener?.('online', onNetwork);
+  globalThis.addEventListener?.('offline', onNetwork);
 
   return {
     store, client, refreshQueue, refreshStatus, flush, setSettings,
@@ -194,6 +198,8 @@ export function createLive(client: MailstopClient): Live {
       clearInterval(poll);
       clearInterval(save);
       globalThis.removeEventListener?.('pagehide', onUnload);
+      globalThis.removeEventListener?.('online', onNetwork);
+      globalThis.removeEventListener?.('offline', onNetwork);
     },
   };
 }
