@@ -4,6 +4,10 @@
 // queue entries (STYLE.md §1), always durably through the spool. Never accepts
 // mail (cleanup does), never talks SMTP (transports do), never resolves
 // addresses itself (resolve does) — those arrive as injected functions.
+// Delivery modes (engine/config/modes.ts): `whenonline` tries mail at once while
+// the online gate is open; offline, and in `queueonly` mode, a message gets a
+// local-only pass instead (mailboxes, files, programs: never gated, issue 10 §3);
+// `deferred` and an admin's hold keep everything for a queue run or Flush.
 // It also indexes entries another process committed to the spool (the sendmail
 // CLI's fallback) with a periodic scan, and bounds stop(): deliveries still
 // running after a grace period are cut off and stay queued.
