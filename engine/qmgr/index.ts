@@ -420,17 +420,22 @@ export class Qmgr {
     // would otherwise save its older copy over the credit. In memory first, so an
     // attempt of the flush below already sees the right age; then durably (if
     // that write fails the credit stays in memory and the next save writes it).
-    await Promise.all(credited.map((id) => this.store.locked(id, async (e) => {
+    // Not awaited before the flush: an entry whose lock is free is credited in a
+    // microtask, before the flush's first attempt; one a slow forced delivery holds
+    // must not hold up the flush of all the others.
+    const credit = Promise.all(credited.map((id) => this.store.locked(id, async (e) => {
       if (!e) return;
-      const credit = now - Math.max(offlineFrom, e.arrivalTime);
-      this.store.amend(id, () => ({ ...e, offlineMs: (e.offlineMs ?? 0) + credit }));
+      const spell = now - Math.max(offlineFrom, e.arrivalTime);
+      this.store.amend(id, () => ({ ...e, offlineMs: (e.offlineMs ?? 0) + spell }));
     })));
     if (flush) await this.flush({});
     else await this.runDue();
+    await credit;
     // Written after the flush, not a thousand writes ahead of its first delivery (they
     // share libuv's four file-system threads): what the flush tried was saved with its
     // credit by the attempt's commit, what it delivered needs nothing. Should the engine
-    // die before this, offline time counts against those messages, never the other way.
+    // die before this, those messages lose the credit: a warning or return may come
+    // early, a message is never kept longer than queueReturn allows.
     for (const id of credited) {
       await this.store.locked(id, async (e) => {
         const committedSince = e?.lastAttempt !== undefined && e.lastAttempt >= now;
