@@ -4,6 +4,10 @@
 // queue entries (STYLE.md §1), always durably through the spool. Never accepts
 // mail (cleanup does), never talks SMTP (transports do), never resolves
 // addresses itself (resolve does) — those arrive as injected functions.
+// Delivery modes (engine/config/modes.ts): `whenonline` tries mail at once while
+// the online gate is open; offline, and in `queueonly` mode, a message gets a
+// local-only pass instead (mailboxes, files, programs: never gated, issue 10 §3);
+// `deferred` and an admin's hold keep everything for a queue run or Flush.
 // It also indexes entries another process committed to the spool (the sendmail
 // CLI's fallback) with a periodic scan, and bounds stop(): deliveries still
 // running after a grace period are cut off and stay queued.
@@ -417,20 +421,28 @@ export class Qmgr {
     // would otherwise save its older copy over the credit. In memory first, so an
     // attempt of the flush below already sees the right age; then durably (if
     // that write fails the credit stays in memory and the next save writes it).
-    await Promise.all(credited.map((id) => this.store.locked(id, async (e) => {
+    // Not awaited before the flush: an entry whose lock is free is credited in a
+    // microtask, before the flush's first attempt; one a slow forced delivery holds
+    // must not hold up the flush of all the others.
+    const credit = Promise.all(credited.map((id) => this.store.locked(id, async (e) => {
       if (!e) return;
-      const credit = now - Math.max(offlineFrom, e.arrivalTime);
-      this.store.amend(id, () => ({ ...e, offlineMs: (e.offlineMs ?? 0) + credit }));
+      const spell = now - Math.max(offlineFrom, e.arrivalTime);
+      this.store.amend(id, () => ({ ...e, offlineMs: (e.offlineMs ?? 0) + spell }));
     })));
-    const sending = flush ? this.flush({}) : this.runDue();
-    // The writes go one at a time beside the flush, not a thousand at once ahead of
-    // its first delivery (they share libuv's four file-system threads); a message the
-    // flush delivers first needs none.
+    if (flush) await this.flush({});
+    else await this.runDue();
+    await credit;
+    // Written after the flush, not a thousand writes ahead of its first delivery (they
+    // share libuv's four file-system threads): what the flush tried was saved with its
+    // credit by the attempt's commit, what it delivered needs nothing. Should the engine
+    // die before this, those messages lose the credit: a warning or return may come
+    // early, a message is never kept longer than queueReturn allows.
     for (const id of credited) {
-      await this.store.locked(id, async (e) => { if (e) await this.store.save(e); })
-        .catch((err: Error) => this.deps.log.info(id, `could not record offline time: ${err.message}`));
+      await this.store.locked(id, async (e) => {
+        const committedSince = e?.lastAttempt !== undefined && e.lastAttempt >= now;
+        if (e && !committedSince) await this.store.save(e);
+      }).catch((err: Error) => this.deps.log.info(id, `could not record offline time: ${err.message}`));
     }
-    await sending;
   }
 
   // ---- EngineApi actions ------------------------------------------------------------

@@ -69,7 +69,6 @@ export function createLive(client: MailstopClient): Live {
     const events = batch;
     batch = [];
     store.set((s) => {
-      let size = s.queue.size;
       let queueEvents = 0;
       const removed: QueueId[] = [];
       let delivering: Set<QueueId> | null = null;
@@ -91,7 +90,7 @@ export function createLive(client: MailstopClient): Live {
         if (e.type === 'queue:removed') (delivering ??= new Set(s.delivering)).delete(e.id);
       }
       const log = lines.length === 0 ? s.log : [...s.log, ...lines].slice(-LOG_KEEP);
-      const queueChanged = queueEvents > 0 ? { queue: { size }, queueVersion: s.queueVersion + 1, queueRemoved: removed } : {};
+      const queueChanged = queueEvents > 0 ? { queueVersion: s.queueVersion + 1, queueRemoved: removed } : {};
       return { ...s, log, ...queueChanged, delivering: delivering ?? s.delivering };
     });
   }
@@ -188,6 +187,11 @@ export function createLive(client: MailstopClient): Live {
   });
   const poll = setInterval(() => void refreshStatus(), STATUS_POLL_MS);
   const historyPoll = setInterval(() => void refreshHistory(), HISTORY_POLL_MS);
+  // Chromium's own network events (the window is on the engine's machine): the gate
+  // re-checks at once instead of at its next timer (issue 10 §2).
+  const onNetwork = (): void => { client.networkChanged().catch(() => undefined); };
+  globalThis.addEventListener?.('online', onNetwork);
+  globalThis.addEventListener?.('offline', onNetwork);
 
   return {
     store, client, refreshQueue, refreshStatus, flush, setSettings,
@@ -197,6 +201,8 @@ export function createLive(client: MailstopClient): Live {
       unConnection();
       clearInterval(poll);
       clearInterval(historyPoll);
+      globalThis.removeEventListener?.('online', onNetwork);
+      globalThis.removeEventListener?.('offline', onNetwork);
     },
   };
 }

@@ -90,7 +90,7 @@ describe('with the engine running', () => {
     const s = await runCli(world.home, ['status']);
     expect(s.code).toBe(0);
     expect(s.stdout).toContain(`listening: smtp 127.0.0.1:${served!.ports.smtp}\n`);
-    expect(s.stdout).toMatch(/^mode: +queueonly$/m);
+    expect(s.stdout).toMatch(/^mode: +Queue only: send at queue runs \(delivery\.mode queueonly\)$/m);
     const log = await runCli(world.home, ['log', '-n', '50', '--filter', 'bs@dest.test']);
     expect(log.code).toBe(0);
     expect(log.stdout).toMatch(/: to=<bs@dest\.test>, .*stat=Sent/);

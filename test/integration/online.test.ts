@@ -14,6 +14,7 @@ import type { SettingsInput } from '../../engine/config/schema.ts';
 import { createEngine, type Engine } from '../../engine/index.ts';
 import { toPostqueueJson } from '../../engine/queue/listing.ts';
 import { startScriptedSmtp, type ScriptedSmtp } from '../helpers/scripted-smtp.ts';
+import { runCli, startServe, startWorld as startCliWorld } from '../engine/cli/subprocess.ts';
 
 const WAIT_MS = 30_000;
 
@@ -278,4 +279,37 @@ describe('one set of numbers', () => {
     expect(started).toMatchObject({ total: 5 });
     expect(progress.at(-1)).toMatchObject({ done: 5, total: 5 });
   });
+});
+
+describe('mailstop status and mailq --json (subprocesses against mailstop serve)', () => {
+  it('an old config.json with mode "background" runs as the laptop mode; status names it and counts what mailq --json lists', async () => {
+    const gone = await freePort();
+    const cli = await startCliWorld(() => ({
+      smartHost: { host: '[127.0.0.1]', port: gone, tls: 'none' },
+      delivery: { mode: 'background', online: { probe: 'smarthost' } },
+    }));
+    const served = await startServe(cli.home);
+    try {
+      for (const n of [1, 2, 3]) {
+        const r = await runCli(cli.home, ['sendmail', '-i', `friend${n}@example.net`], `Subject: held ${n}\n\nhello\n`);
+        expect(r.code).toBe(0);
+      }
+      await until('offline and all three held', async () => {
+        const st = JSON.parse((await runCli(cli.home, ['status', '--json'])).stdout) as { online: { online: boolean; reason: string }; counts: { total: number } };
+        return !st.online.online && st.online.reason !== 'checking the next hop' && st.counts.total === 3;
+      });
+      const text = (await runCli(cli.home, ['status'])).stdout;
+      expect(text).toMatch(/^mode: +Send when online, hold when offline \(delivery\.mode whenonline\)$/m);
+      expect(text).toMatch(/^online: +offline since .*: smart host \[127\.0\.0\.1\]:\d+: connection refused$/m);
+      expect(text).toMatch(/^queue: +3 total, 0 active, 3 deferred, 0 held, 0 corrupt$/m);
+      const st = JSON.parse((await runCli(cli.home, ['status', '--json'])).stdout) as { counts: { total: number; deferred: number } };
+      const lines = (await runCli(cli.home, ['mailq', '--json'])).stdout.trim().split('\n').map((l) => JSON.parse(l) as { queue_name: string; attempts?: number });
+      expect(lines).toHaveLength(st.counts.total);
+      expect(lines.filter((l) => l.queue_name === 'deferred')).toHaveLength(st.counts.deferred);
+      expect(lines.every((l) => l.attempts === 0)).toBe(true);
+    } finally {
+      await served.stop();
+      await cli.close();
+    }
+  }, 120_000);
 });

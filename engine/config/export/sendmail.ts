@@ -46,7 +46,7 @@ export function exportSendmail(s: Settings): SendmailExport {
     if (s.smartHost.requireTls) notes.push('smartHost.requireTls: add "TLS_Srv:<host> ENCR:128" to access by hand');
   }
   // Sendmail's DeliveryMode names; keyed by Mailstop's modes so a renamed mode shows up here as a note.
-  const SENDMAIL_MODE: Record<string, string> = { background: 'background', queueonly: 'queueonly', deferred: 'deferred' };
+  const SENDMAIL_MODE: Record<string, string> = { whenonline: 'background', queueonly: 'queueonly', deferred: 'deferred' };
   const mode = SENDMAIL_MODE[s.delivery.mode as string];
   if (mode) dv('confDELIVERY_MODE', mode);
   else notes.push(`delivery.mode ${s.delivery.mode}: no Sendmail DeliveryMode of that name; Sendmail's default (background) applies`);

@@ -28,9 +28,20 @@ describe('loadSettings', () => {
     expect(s.delivery.queueWarn).toBe('4h');
   });
 
+  it('reads the old mode name `background` as `whenonline` and writes the new name back', async () => {
+    await write(JSON.stringify({ delivery: { mode: 'background' } }));
+    const s = await loadSettings(home);
+    expect(s.delivery.mode).toBe('whenonline');
+    await saveSettings(home, s);
+    expect(JSON.parse(await fs.readFile(path.join(home, 'config.json'), 'utf8')).delivery.mode).toBe('whenonline');
+    // And in a patch (mailstop config set delivery.mode background).
+    const got = applyPatch(s, { delivery: { mode: 'background' as never } });
+    expect(got.ok && got.settings.delivery.mode).toBe('whenonline');
+  });
+
   const bad: { name: string; text: string; want: RegExp }[] = [
     { name: 'bad duration', text: '{"delivery":{"queueWarn":"4 hours"}}', want: /^.*config\.json: delivery\.queueWarn: a duration such as 30s/ },
-    { name: 'unknown mode', text: '{"delivery":{"mode":"fast"}}', want: /config\.json: delivery\.mode: / },
+    { name: 'unknown mode', text: '{"delivery":{"mode":"fast"}}', want: /config\.json: delivery\.mode: whenonline, queueonly or deferred/ },
     { name: 'array element', text: '{"routes":[{"domain":"ok.example","mailer":"esmtp"},{"domain":"x","mailer":"carrier-pigeon"}]}', want: /config\.json: routes\[1\]\.mailer: / },
     { name: 'bad cron', text: '{"delivery":{"queueRun":"*/61 * * *"}}', want: /config\.json: delivery\.queueRun: not a cron expression/ },
     { name: 'bad cron in a list', text: '{"delivery":{"queueRun":["0 * * * *","nope"]}}', want: /delivery\.queueRun\[1\]: not a cron expression/ },

@@ -75,3 +75,34 @@ describe('OnlineGate', () => {
     gate.stop();
   });
 });
+
+describe('OnlineGate.recheckAfter (a delivery could not reach its next hop)', () => {
+  it('probes for a failure newer than the last probe, lets one probe answer the failures before it, and logs why', async () => {
+    let now = 1_000;
+    let s = settingsOf({ smartHost: { host: 'smart.test', port: sink.port, tls: 'none' }, delivery: { online: { probe: 'smarthost' } } });
+    const lines: string[] = [];
+    const gate = new OnlineGate({
+      settings: () => s, clock: { now: () => now }, dns: createDns(() => s.dns), hostname: () => 'mta.test',
+      onChange: () => undefined, log: (t) => lines.push(t),
+    });
+    await gate.start({ timers: false });
+    await gate.check('start');
+    expect(gate.isOnline()).toBe(true);
+    const connectionsAfterStart = sink.connections.length;
+
+    // A failure that began before the last probe started: that probe is the answer, no new one.
+    expect(await gate.recheckAfter('delivery failed: old news', 500)).toBe(true);
+    expect(sink.connections.length).toBe(connectionsAfterStart);
+
+    // The hop dies; failures newer than the last probe: one probe, shared, says offline.
+    now = 2_000;
+    s = settingsOf({ smartHost: { host: 'smart.test', port: closedPort, tls: 'none' }, delivery: { online: { probe: 'smarthost' } } });
+    const got = await Promise.all([1_500, 1_600, 1_700].map((t) => gate.recheckAfter('delivery to smart host smart.test failed: Connection refused', t)));
+    expect(got).toEqual([false, false, false]);
+    expect(gate.state()).toMatchObject({ online: false, since: 2_000 });
+    expect(lines.at(-1)).toMatch(/^offline: smart host smart\.test:\d+: connection refused \(delivery to smart host smart\.test failed: Connection refused\); online for only 1 s, so the network looks unsteady/);
+    // Once offline, a further failure needs no probe at all.
+    expect(await gate.recheckAfter('another', 2_500)).toBe(false);
+    gate.stop();
+  });
+});

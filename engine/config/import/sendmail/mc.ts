@@ -16,7 +16,8 @@ const MACRO_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const PORT_NAMES: Record<string, number> = { smtp: 25, submission: 587, smtps: 465 };
 const PRIVACY_KNOWN = new Set(['novrfy', 'noexpn', 'needmailhelo', 'noetrn', 'goaway', 'authwarnings', 'restrictqrun', 'restrictmailq']);
 /** Sendmail's delivery modes (op.me "DeliveryMode"); interactive has no Mailstop twin. */
-const MODES: Record<string, string> = { d: 'deferred', deferred: 'deferred', b: 'background', background: 'background', q: 'queueonly', queueonly: 'queueonly', i: 'background', interactive: 'background' };
+// Sendmail's background and interactive both deliver at once: Mailstop's whenonline (with no probe, the gate is always open).
+const MODES: Record<string, string> = { d: 'deferred', deferred: 'deferred', b: 'whenonline', background: 'whenonline', q: 'queueonly', queueonly: 'queueonly', i: 'whenonline', interactive: 'whenonline' };
 
 /** Features that need nothing in Mailstop, and why. */
 const NOTHING_TO_DO: Record<string, string> = {
