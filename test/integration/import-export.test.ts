@@ -17,7 +17,17 @@ import { haveSeeds, mailertableRecipe, SEEDS, trinityMc } from '../engine/config
 
 const CF_M4 = '/usr/share/sendmail/cf/m4/cf.m4';
 let dir: string;
-beforeAll(async () => { dir = await mkdtemp(path.join(tmpdir(), 'mailstop-move-')); });
+/** Real TLS files: settings naming a certificate are checked for what it is (issue 11 §4). */
+const TLS_DIR = path.join(tmpdir(), `mailstop-move-tls-${process.pid}`);
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'mailstop-move-'));
+  await mkdir(TLS_DIR, { recursive: true });
+  const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=mail.office.test',
+    '-keyout', path.join(TLS_DIR, 'mail.key'), '-out', path.join(TLS_DIR, 'mail.pem')], { encoding: 'utf8' });
+  if (made.status !== 0) throw new Error(`openssl req: ${made.stderr}`);
+  await writeFile(path.join(TLS_DIR, 'ca.pem'), await readFile(path.join(TLS_DIR, 'mail.pem')));
+});
+afterAll(async () => { await rm(TLS_DIR, { recursive: true, force: true }); });
 afterAll(async () => { await rm(dir, { recursive: true, force: true }); });
 
 async function newHome(name: string, users: string[]): Promise<string> {
@@ -54,7 +64,7 @@ const office: SettingsInput = {
     delayChecks: 'friend',
   },
   smtp: { greeting: '$j ESMTP', privacy: ['novrfy', 'noexpn', 'needmailhelo'], help: false, maxMessageSize: 10485760, maxRcptsPerMessage: 50, badRcptThrottle: 3, maxDaemonChildren: 15, maxHeadersLength: 32000, minFreeBlocks: 2000 },
-  tls: { cert: '/etc/ssl/mail.pem', key: '/etc/ssl/mail.key', ca: '/etc/ssl/ca.pem', dhParams: '/etc/ssl/dh.pem', ciphers: 'HIGH:!aNULL' },
+  tls: { cert: path.join(TLS_DIR, 'mail.pem'), key: path.join(TLS_DIR, 'mail.key'), ca: path.join(TLS_DIR, 'ca.pem'), ciphers: 'HIGH:!aNULL' },
   localDelivery: { agent: 'pipe', command: '/usr/bin/procmail -d $u', luserRelay: 'local:spamtrap', readHomeForward: false },
 };
 
