@@ -56,7 +56,8 @@ export interface Desktop {
  * programs (git send-email, mutt, cron) reach the app's engine with no variable set.
  */
 export function defaultHome(env: NodeJS.ProcessEnv = process.env): string {
-  return resolveHome(undefined, env);
+  // Never the system instance: the app hosts the user's own data directory.
+  return resolveHome(undefined, env, { systemFallback: false });
 }
 
 /**

@@ -139,9 +139,11 @@ export async function runInstall(root: string, io: CliIo): Promise<number> {
         out(io, `mailstop: ${target} → the system instance`);
         continue;
       }
-      // A package's real file (Postfix's sendmail) is diverted so its upgrades land beside ours.
+      // A package's own file or link (Postfix's sendmail, exim's symlink) is diverted so its
+      // upgrades land beside ours; update-alternatives only replaces its own links.
       const st = await fs.lstat(target).catch(() => null);
-      if (st && !st.isSymbolicLink()) {
+      const managed = st?.isSymbolicLink() && (await fs.readlink(target)).startsWith('/etc/alternatives/');
+      if (st && !managed) {
         if (has('dpkg-divert')) {
           const why = run(['dpkg-divert', '--local', '--rename', '--divert', `${target}.before-mailstop`, '--add', target]);
           if (why) throw new Error(why);
@@ -159,6 +161,11 @@ export async function runInstall(root: string, io: CliIo): Promise<number> {
         '--slave', '/usr/bin/mailq', 'mailq', `${dir}/mailq`, '--slave', '/usr/bin/newaliases', 'newaliases', `${dir}/newaliases`]);
       if (why) throw new Error(why);
       steps.push({ kind: 'alternatives', name: 'sendmail', path: `${dir}/sendmail` });
+      // The admin asked for Mailstop: select it even if another alternative ranks higher.
+      const set = run(['update-alternatives', '--set', 'sendmail', `${dir}/sendmail`]);
+      if (set) throw new Error(set);
+      const now = await fs.realpath('/usr/sbin/sendmail').catch(() => '');
+      if (now !== `${dir}/sendmail`) throw new Error(`/usr/sbin/sendmail still leads to ${now || 'nothing'} (update-alternatives --config sendmail)`);
       out(io, 'mailstop: /usr/sbin/sendmail, /usr/bin/mailq, /usr/bin/newaliases → the system instance (update-alternatives)');
     }
     const unitPath = path.join(root, UNIT);

@@ -63,7 +63,15 @@ export async function submitMessage(home: string, envelope: Envelope, message: B
   engine?.close();
   if (!engine && (await ownsHome(home))) return submitToSpool(home, envelope, message, env, authWarnings);
   // The identity is the drop file's owner; the pickup works out authwarnings itself.
-  return { id: await writeDrop(home, envelope, message), via: 'maildrop' };
+  try {
+    return { id: await writeDrop(home, envelope, message), via: 'maildrop' };
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT' && code !== 'EACCES') throw e;
+    // Someone else's personal data directory: it takes no mail from other users.
+    throw new Error(`${home} belongs to another user and takes no mail from others ` +
+      '(a shared mail system is set up with mailstop install)');
+  }
 }
 
 /** Writes the message into `<home>/spool` in-process. Resolves only once it is committed on disk. */

@@ -10,6 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { queueRefusal } from '../../../engine/cli/restrict.ts';
 import { senderWarnings } from '../../../engine/cli/sendmail.ts';
 import { parseSendmailArgs } from '../../../engine/cli/sendmail-args.ts';
+import { startHost } from '../../../engine/host/index.ts';
 import { createSpool } from '../../../engine/queue/spool.ts';
 import { BIN, REPO } from './subprocess.ts';
 
@@ -73,7 +74,7 @@ describe('senderWarnings (-f by an untrusted user)', () => {
   }
 });
 
-/** Runs the CLI as nobody; no engine runs, so sendmail writes the spool itself. */
+/** Runs the CLI as nobody; no engine runs, so sendmail drops into the maildrop (when there is one). */
 function runAsNobody(args: string[], stdin = ''): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
@@ -107,12 +108,23 @@ describe.runIf(isRoot)('as another user (subprocess)', () => {
     });
   }
 
-  it('sendmail -f by nobody: X-Authentication-Warning only with authwarnings', async () => {
+  it('sendmail -f by nobody: X-Authentication-Warning only with authwarnings (added at pickup)', async () => {
     const got: boolean[] = [];
+    // As `mailstop install` lays it out: anyone may drop, nobody may list.
+    await fs.mkdir(path.join(home, 'maildrop'), { mode: 0o1733 });
+    await fs.chmod(path.join(home, 'maildrop'), 0o1733);
     for (const privacy of [['authwarnings'], []]) {
       await configure(privacy);
       const r = await runAsNobody(['sendmail', '-f', 'boss@example.com', 'bob@mx.example.org'], 'Subject: s\n\nbody\n');
       expect(r.code).toBe(0);
+      // Not nobody's spool to write: the host's pickup takes it, and the identity, from the maildrop.
+      expect(await fs.readdir(path.join(home, 'spool')).catch(() => [])).toEqual([]);
+      const host = await startHost({
+        home, timers: false, passwdFile: '',
+        settings: { hostname: 'mx.example.org', listen: { smtp: 0, submission: false, smtps: false }, console: { port: false },
+          delivery: { mode: 'queueonly' }, smtp: { privacy: privacy as never } },
+      });
+      await host.close();
       const spool = createSpool(path.join(home, 'spool'));
       const entries = await spool.list();
       const headers = await spool.readHeaders(entries[entries.length - 1].id);
