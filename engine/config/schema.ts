@@ -67,7 +67,7 @@ export const RouteSchema = z.strictObject({
   // otherwise be "deliverable" to `sendmail -bv` and fail at every delivery.
   if (r.mailer === 'local' || r.mailer === 'error') return;
   const m = /^(\[[^\]]*\]|[^:[\]]*)(?::(\d+))?$/.exec(r.host.trim());
-  const e = m ? (m[1] === '' ? null : nextHopError(m[1])) : `"${r.host}" is not host, host:port, [ip] or [ip]:port`;
+  const e = m ? (m[1] === '' ? null : nextHopError(m[1])) : `bad host "${r.host}": use host, host:port, [ip] or [ip]:port`;
   if (e) ctx.addIssue({ code: 'custom', path: ['host'], message: e });
   else if (m?.[2] !== undefined && (Number(m[2]) < 1 || Number(m[2]) > 65535)) {
     ctx.addIssue({ code: 'custom', path: ['host'], message: `bad port ${m[2]} (1-65535)` });
