@@ -23,7 +23,7 @@ const durationUpTo = (max: string) => z.string().regex(DURATION_RE, 'a duration 
 /** Queue lifetimes (queueWarn, queueReturn, slow-queue age): a year is already absurd. */
 const duration = durationUpTo('365d');
 /** A count with a sane ceiling; the reason for each ceiling is given where it is used. */
-const count = (min: number, max: number) => z.number().int().min(min).max(max);
+const count = (min: number, max: number) => z.number().int('a whole number').min(min, `at least ${min}`).max(max, `at most ${max}`);
 
 /** A string checked by one of names.ts's judges, whose message says what is wrong. */
 const judged = (judge: (s: string) => string | null) => z.string().superRefine((v, ctx) => {
