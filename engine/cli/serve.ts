@@ -68,7 +68,7 @@ export async function runServe(home: string, io: CliIo): Promise<number> {
     settings = await loadSettings(home);
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
-    err(io, e.message);
+    for (const line of e.lines) err(io, line);
     return EX_CONFIG;
   }
   const lock = await acquirePidLock(pidPath(home));

@@ -83,6 +83,16 @@ describe('config check and start-up judge a hand-edited file the same way', () =
     expect(got.stderr.split('\n').filter(Boolean)).toHaveLength(1);
   }, 30_000);
 
+  it('serve names every problem of config.json, one line each', async () => {
+    await writeConfig({ ...BASE, listen: { ...BASE.listen, address: '999.1.1.1' }, tls: { ciphers: 'NOT-A-CIPHER:BOGUS' } });
+    const got = await runCli(home, ['serve']);
+    expect(got.code).toBe(78);
+    const lines = got.stderr.split('\n').filter(Boolean);
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/config\.json: listen\.address: "999\.1\.1\.1" is not an IP address/);
+    expect(lines[1]).toMatch(/config\.json: tls\.ciphers: refused by OpenSSL/);
+  }, 30_000);
+
   it('a config.json with a UTF-8 BOM is read like any other', async () => {
     await writeConfig({ ...BASE, delivery: { mode: 'deferred' } }, '\ufeff');
     const check = await runCli(home, ['config', 'check']);
