@@ -31,7 +31,7 @@ export async function runServe(home: string, io: CliIo): Promise<number> {
     await loadSettings(home); // a bad config.json: one line, before any lock or socket
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
-    err(io, e.message);
+    for (const line of e.lines) err(io, line);
     return EX_CONFIG;
   }
   let host: Host;

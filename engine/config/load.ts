@@ -25,9 +25,15 @@ export const CONFIG_FILE = 'config.json';
 
 /** A configuration that cannot be used; `message` is one line naming the field and why. */
 export class ConfigError extends Error {
-  constructor(message: string, public readonly errors: FieldError[] = []) {
+  constructor(message: string, public readonly errors: FieldError[] = [], private readonly file?: string) {
     super(message);
     this.name = 'ConfigError';
+  }
+
+  /** One line per problem, each naming its field (`config.json: tls.cert: …`), for a terminal. */
+  get lines(): string[] {
+    if (this.file === undefined || this.errors.length < 2) return [this.message];
+    return this.errors.map((e) => `${this.file}: ${e.path}: ${e.message}`);
   }
 }
 
@@ -129,7 +135,7 @@ export function validateSettings(input: unknown, opts: ValidateOptions = {}): Se
 export function configErrorOf(errors: FieldError[], file = CONFIG_FILE): ConfigError {
   const first = errors[0];
   const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : '';
-  return new ConfigError(`${file}: ${first.path}: ${first.message}${more}`, errors);
+  return new ConfigError(`${file}: ${first.path}: ${first.message}${more}`, errors, file);
 }
 
 /** "position 42" in a JSON.parse message → "line 3 column 7", so people can find it. */

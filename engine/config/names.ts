@@ -38,6 +38,8 @@ export function hostNameError(name: string): string | null {
  * literal in brackets (`[10.0.0.5]`, `[::1]`, `[IPv6:2001:db8::1]`) meaning "no MX lookup".
  */
 export function nextHopError(host: string): string | null {
+  // A bare IP address is something to connect to as well (a smart host of 127.0.0.1).
+  if (isIP(host)) return null;
   const literal = /^\[(?:IPv6:)?([^\]]*)\]$/i.exec(host);
   if (literal) return isIP(literal[1]) ? null : `"${shown(host)}": "${shown(literal[1])}" is not an IP address`;
   const e = hostNameError(host);

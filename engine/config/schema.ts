@@ -24,7 +24,7 @@ const durationUpTo = (max: string) => z.string().regex(DURATION_RE, 'a duration 
 /** Queue lifetimes (queueWarn, queueReturn, slow-queue age): a year is already absurd. */
 const duration = durationUpTo('365d');
 /** A count with a sane ceiling; the reason for each ceiling is given where it is used. */
-const count = (min: number, max: number) => z.number().int().min(min).max(max);
+const count = (min: number, max: number) => z.number().int('a whole number').min(min, `at least ${min}`).max(max, `at most ${max}`);
 
 /** A string checked by one of names.ts's judges, whose message says what is wrong. */
 const judged = (judge: (s: string) => string | null) => z.string().superRefine((v, ctx) => {
@@ -68,7 +68,7 @@ export const RouteSchema = z.strictObject({
   // otherwise be "deliverable" to `sendmail -bv` and fail at every delivery.
   if (r.mailer === 'local' || r.mailer === 'error') return;
   const m = /^(\[[^\]]*\]|[^:[\]]*)(?::(\d+))?$/.exec(r.host.trim());
-  const e = m ? (m[1] === '' ? null : nextHopError(m[1])) : `"${r.host}" is not host, host:port, [ip] or [ip]:port`;
+  const e = m ? (m[1] === '' ? null : nextHopError(m[1])) : `bad host "${r.host}": use host, host:port, [ip] or [ip]:port`;
   if (e) ctx.addIssue({ code: 'custom', path: ['host'], message: e });
   else if (m?.[2] !== undefined && (Number(m[2]) < 1 || Number(m[2]) > 65535)) {
     ctx.addIssue({ code: 'custom', path: ['host'], message: `bad port ${m[2]} (1-65535)` });

@@ -20,8 +20,11 @@ describe('checkRouting', () => {
       want: [{ path: 'forwards.alice[1]', message: /relative path/ }] },
     { name: 'unknown route mailer comes from the schema', patch: { routes: [{ domain: 'x.example', mailer: 'uucp' as 'esmtp', host: 'h' }] },
       want: [{ path: 'routes[0].mailer', message: /./ }] },
-    { name: 'bad route host and a duplicate', patch: { routes: [{ domain: 'a.example', mailer: 'esmtp', host: '[10.0.0.5' }, { domain: 'A.example', mailer: 'relay', host: '' }] },
-      want: [{ path: 'routes[0].host', message: /bad host/ }, { path: 'routes[1].domain', message: /duplicate/ }, { path: 'routes[1].host', message: /needs a host/ }] },
+    // A host that cannot be connected to is the schema's to refuse (issue 11 §4), before routing looks.
+    { name: 'bad route host', patch: { routes: [{ domain: 'a.example', mailer: 'esmtp', host: '[10.0.0.5' }, { domain: 'A.example', mailer: 'relay', host: '' }] },
+      want: [{ path: 'routes[0].host', message: /bad host/ }] },
+    { name: 'a duplicate, and relay without a host', patch: { routes: [{ domain: 'a.example', mailer: 'esmtp', host: '[10.0.0.5]' }, { domain: 'A.example', mailer: 'relay', host: '' }] },
+      want: [{ path: 'routes[1].domain', message: /duplicate/ }, { path: 'routes[1].host', message: /needs a host/ }] },
     { name: 'catch-all with an unknown mailer', patch: { localDelivery: { luserRelay: 'uucp:spamtrap' } },
       want: [{ path: 'localDelivery.luserRelay', message: /unknown mailer "uucp"/ }] },
     { name: 'generic that is not a full address', patch: { rewrite: { generics: { web1: 'user1' } } },

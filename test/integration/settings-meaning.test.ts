@@ -34,7 +34,7 @@ const cases: { path: string; value: string; want: RegExp[] }[] = [
   { path: 'smartHost', value: '{"host":"not a host!!"}', want: [/^mailstop: smartHost\.host: "not a host!!" is not a host name/] },
   { path: 'delivery.minBackoff', value: '99999999999999999999d', want: [/^mailstop: delivery\.minBackoff: at most 7d$/] },
   { path: 'delivery.queueReturn', value: '99999999999999999999d', want: [/^mailstop: delivery\.queueReturn: at most 365d$/] },
-  { path: 'smtp.maxDaemonChildren', value: '1e15', want: [/^mailstop: smtp\.maxDaemonChildren: .*10000/] },
+  { path: 'smtp.maxDaemonChildren', value: '1e15', want: [/^mailstop: smtp\.maxDaemonChildren: at most 10000$/] },
   { path: 'listen.address', value: '999.1.1.1', want: [/^mailstop: listen\.address: "999\.1\.1\.1" is not an IP address/] },
   { path: 'console', value: '{"address":"0.0.0.0","port":8025}', want: [/^mailstop: console\.address: 0\.0\.0\.0 is not loopback: .*tls\.cert and tls\.key.*console\.allowPlainHttp/] },
   { path: 'smtp.greeting', value: '$j ESMTP \u00a7 ok', want: [/^mailstop: smtp\.greeting: printable ASCII only/] },
@@ -66,7 +66,7 @@ describe('config check and start-up judge a hand-edited file the same way', () =
     const lines = got.stderr.split('\n').filter(Boolean).sort();
     const want = [
       /^mailstop: config\.json: domains\.local\[0\]: "foo\.\.bar" has an empty label \(two dots in a row, or a leading dot\)$/,
-      /^mailstop: config\.json: smtp\.maxDaemonChildren: .*<=10000$/,
+      /^mailstop: config\.json: smtp\.maxDaemonChildren: at most 10000$/,
       /^mailstop: config\.json: tls\.cert: cannot read \/nonexistent\/cert\.pem \(no such file\)$/,
       /^mailstop: config\.json: tls\.ciphers: refused by OpenSSL/,
       /^mailstop: config\.json: tls\.key: cannot read \/nonexistent\/key\.pem \(no such file\)$/,
@@ -81,6 +81,16 @@ describe('config check and start-up judge a hand-edited file the same way', () =
     expect(got.code).toBe(78);
     expect(got.stderr).toMatch(/^mailstop: .*config\.json: listen\.address: "999\.1\.1\.1" is not an IP address/);
     expect(got.stderr.split('\n').filter(Boolean)).toHaveLength(1);
+  }, 30_000);
+
+  it('serve names every problem of config.json, one line each', async () => {
+    await writeConfig({ ...BASE, listen: { ...BASE.listen, address: '999.1.1.1' }, tls: { ciphers: 'NOT-A-CIPHER:BOGUS' } });
+    const got = await runCli(home, ['serve']);
+    expect(got.code).toBe(78);
+    const lines = got.stderr.split('\n').filter(Boolean);
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/config\.json: listen\.address: "999\.1\.1\.1" is not an IP address/);
+    expect(lines[1]).toMatch(/config\.json: tls\.ciphers: refused by OpenSSL/);
   }, 30_000);
 
   it('a config.json with a UTF-8 BOM is read like any other', async () => {

@@ -36,6 +36,8 @@ describe('nextHopError, routeDomainError, bindAddressError', () => {
     { name: 'next hop: IPv6: tag', judge: nextHopError, got: '[IPv6:2001:db8::1]', ok: true },
     { name: 'next hop: bracketed non-IP', judge: nextHopError, got: '[999.1.1.1]', ok: false },
     { name: 'next hop: name', judge: nextHopError, got: 'mx.example.org', ok: true },
+    { name: 'next hop: bare IP', judge: nextHopError, got: '127.0.0.1', ok: true },
+    { name: 'next hop: bare non-IP quad', judge: nextHopError, got: '999.1.1.1', ok: false },
     { name: 'next hop: garbage', judge: nextHopError, got: 'not a host!!', ok: false },
     { name: 'route key: subdomains', judge: routeDomainError, got: '.corp.example', ok: true },
     { name: 'route key: everything', judge: routeDomainError, got: '.', ok: true },
