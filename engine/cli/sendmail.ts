@@ -95,8 +95,8 @@ async function deliver(req: SendmailRequest, home: string, io: CliIo): Promise<n
     const r = await submitMessage(home, envelope, message, io.env, senderWarnings(req, user, hostname));
     if (r.warning) err(io, `warning: ${r.warning}`);
     if (req.verbose) {
-      out(io, r.via === 'engine'
-        ? `${r.id}: queued`
+      out(io, r.via === 'engine' ? `${r.id}: queued`
+        : r.via === 'maildrop' ? `${r.id}: handed to ${home}/maildrop (the engine picks it up)`
         : `${r.id}: queued in ${home}/spool (engine not running; it is delivered when mailstop starts)`);
     }
     return EX_OK;

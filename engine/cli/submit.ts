@@ -6,12 +6,14 @@
 // (engine/host/maildrop.ts), where the engine's pickup takes the file's owner
 // as the sender's identity — now, or when it next starts. Never delivers anything.
 import fs from 'node:fs/promises';
+import path from 'node:path';
 import os from 'node:os';
 import { Readable } from 'node:stream';
 import { SettingsSchema, type Settings } from '../config/schema.ts';
 import type { ClientInfo, Envelope, QueueId } from '../contracts.ts';
 import { createCleanup } from '../cleanup/index.ts';
 import { createSpool } from '../queue/spool.ts';
+import { createMailLog } from '../log/maillog.ts';
 import { ConfigError, loadSettings } from '../config/load.ts';
 import { writeDrop } from '../host/maildrop.ts';
 import { findEngine, NotOwnerError, type EngineLink } from './engine-link.ts';
@@ -91,5 +93,10 @@ export async function submitToSpool(home: string, envelope: Envelope, message: B
   const cleanup = createCleanup({ spool: createSpool(dir), settings: () => settings, onQueued: () => {} });
   const client: ClientInfo = { address: '', protocol: 'local', daemon: 'cli', user: localUser(env) };
   const entry = await cleanup.accept(envelope, client, Readable.from([message]), { lineEndings: 'lf', authWarnings });
+  // As Sendmail's submitting process does, log the from= line now: the engine that
+  // later picks the entry up only schedules it.
+  const log = createMailLog({ file: path.join(home, 'log', 'maillog'), hostname: settings.hostname });
+  await fs.mkdir(path.join(home, 'log'), { recursive: true }).then(() => log.fromLine(entry), () => undefined);
+  await log.close();
   return { id: entry.id, via: 'spool', warning };
 }

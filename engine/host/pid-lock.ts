@@ -84,20 +84,17 @@ export async function acquirePidLock(file: string): Promise<LockResult> {
     try {
       await fs.writeFile(tmp, `${process.pid}\n`, { flag: 'w', mode: 0o644 });
     } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      // A full disk: a stale lock can still be taken over in the blocks it already has.
+      const inPlace = code === 'ENOSPC' || code === 'EDQUOT' ? await takeOverInPlace(file) : null;
+      if (inPlace) return inPlace;
       throw new PidLockError(file, e as NodeJS.ErrnoException);
     }
     // A few rounds: each may find a stale file and move it aside.
     for (let round = 0; round < 3; round++) {
       try {
         await fs.link(tmp, file);
-        return {
-          ok: true,
-          async release() {
-            // Only remove the file if it is still ours.
-            const text = await fs.readFile(file, 'utf8').catch(() => '');
-            if (text.trim() === String(process.pid)) await fs.rm(file, { force: true });
-          },
-        };
+        return held(file);
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       }
@@ -109,4 +106,46 @@ export async function acquirePidLock(file: string): Promise<LockResult> {
   } finally {
     await fs.rm(tmp, { force: true });
   }
+}
+
+function held(file: string): LockResult {
+  return {
+    ok: true,
+    async release() {
+      // Only remove the file if it is still ours.
+      const text = await fs.readFile(file, 'utf8').catch(() => '');
+      if (parsePid(text) === process.pid) await fs.rm(file, { force: true });
+    },
+  };
+}
+
+/**
+ * On a full disk no new file can be written, but the killed engine's stale pid file
+ * still owns its block: our pid is written over it, padded to its old length so the
+ * file never shrinks (its block is kept, and a pid never needs a second one). null when there is no
+ * stale file to reuse. Two starters on the same full disk are told apart by reading
+ * the file back: the last writer holds it, the other sees its pid.
+ */
+async function takeOverInPlace(file: string): Promise<LockResult | null> {
+  let fh: fs.FileHandle;
+  try {
+    fh = await fs.open(file, 'r+');
+  } catch {
+    return null;
+  }
+  try {
+    const text = await fh.readFile('utf8');
+    const pid = parsePid(text);
+    if (pid !== null && pid !== process.pid && isAlive(pid)) return { ok: false, pid };
+    // A pid is a few bytes: written within the file's first block, which it already has.
+    const mine = `${process.pid}\n`;
+    await fh.write(mine.padEnd(Buffer.byteLength(text), ' '), 0, 'utf8');
+    await fh.datasync();
+  } catch {
+    return null;
+  } finally {
+    await fh.close();
+  }
+  const now = parsePid(await fs.readFile(file, 'utf8').catch(() => ''));
+  return now === process.pid ? held(file) : { ok: false, pid: now ?? 0 };
 }

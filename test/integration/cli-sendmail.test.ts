@@ -2,6 +2,7 @@
 // subprocess: first with no engine running (the message goes into the spool
 // itself, like Sendmail's clientmqueue, and exits 0), then `serve` starts and
 // delivers it to the loopback sink MX.
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSpool } from '../../engine/queue/spool.ts';
@@ -42,6 +43,10 @@ describe('sendmail with no engine running', () => {
     expect(text).toContain('Subject: offline-t');
     expect(text).not.toMatch(/^Bcc:/im);
     expect(text).toContain('\r\n'); // sendmail's LF lines are stored as CRLF
+    // Sendmail's submitting process logs the from= line itself; no engine was there to do it.
+    const { id } = await storedFor('secret@other.test');
+    const log = await readFile(path.join(world.home, 'log', 'maillog'), 'utf8');
+    expect(log).toMatch(new RegExp(`${id}: from=<alice@sender\\.test>, size=\\d+, class=0, nrcpts=3, msgid=<[^>]+>, relay=\\w+@localhost`));
   });
 
   it('explicit recipients; without -i a lone dot ends the message', async () => {
