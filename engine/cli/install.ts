@@ -11,7 +11,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { PACKAGE_ROOT } from '../package-root.ts';
 import { str } from './args.ts';
 import { prepare, type Command } from './context.ts';
 import { EX_NOINPUT, EX_NOPERM, EX_OK, EX_SOFTWARE, EX_USAGE, UsageError } from './exit-codes.ts';
@@ -34,8 +34,14 @@ const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 async function mailstopBin(): Promise<string> {
   const ran = process.argv[1];
   if (ran && path.basename(ran) === 'mailstop.js') return fs.realpath(ran);
-  return fileURLToPath(new URL('../../bin/mailstop.js', import.meta.url));
+  return path.join(PACKAGE_ROOT, 'bin', 'mailstop.js');
 }
+
+/**
+ * An install made from the sources (MAILSTOP_FROM_SOURCE=1: tests, a development
+ * checkout) keeps running them; one made from the build runs the build.
+ */
+const fromSource = (): string => (process.env.MAILSTOP_FROM_SOURCE === '1' ? 'MAILSTOP_FROM_SOURCE=1 ' : '');
 
 function wrapper(bin: string, home: string, args: string, name: string): string {
   return `#!/bin/sh
@@ -44,7 +50,7 @@ function wrapper(bin: string, home: string, args: string, name: string): string 
 # directory itself, so callers with an empty environment (cron, PHP-FPM, env -i)
 # reach the system instance; the caller's NODE_OPTIONS cannot change what runs.
 unset NODE_OPTIONS NODE_PATH
-exec ${q(process.execPath)} ${q(bin)} --home ${q(home)} ${args} "$@"
+${fromSource()}exec ${q(process.execPath)} ${q(bin)} --home ${q(home)} ${args} "$@"
 `;
 }
 
