@@ -3,7 +3,7 @@
 // the UI applies a plan's patch with updateSettings, the same validated path as
 // every other change, and never a plan that still has refused lines.
 import type { Settings } from './config/schema.ts';
-import { dropRefused, planImport } from './config/import/index.ts';
+import { dropRefused, planImport } from './import/index.ts';
 import type { ImportApi, SourceFile } from './types/import.ts';
 
 export { IMPORT_API_METHODS, type ImportApi, type ImportKind, type ImportPlan, type PlanItem, type SourceFile } from './types/import.ts';

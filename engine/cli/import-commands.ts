@@ -1,13 +1,13 @@
 // `mailstop import sendmail|postfix [DIR]` and `mailstop export sendmail DIR`:
-// thin adapters over engine/config/import and engine/config/export. The plan is
+// thin adapters over engine/import and engine/export. The plan is
 // printed line by line (file:line, what it becomes or why not); --apply saves it
 // through updateSettings when an engine runs, else through config.json's
 // validated durable write — and saves nothing while any line is refused, unless
 // --drop-refused says to leave those lines out.
 import { mkdir, writeFile, chmod } from 'node:fs/promises';
 import path from 'node:path';
-import { exportSendmail } from '../config/export/sendmail.ts';
-import { dropRefused, formatPlan, planImport, readHomeForwards, readImportSources, type ImportKind, type ImportPlan } from '../config/import/index.ts';
+import { exportSendmail } from '../export/sendmail.ts';
+import { dropRefused, formatPlan, planImport, readHomeForwards, readImportSources, type ImportKind, type ImportPlan } from '../import/index.ts';
 import { applyPatch, loadSettings, saveSettings } from '../config/load.ts';
 import type { Settings } from '../config/schema.ts';
 import { bool } from './args.ts';

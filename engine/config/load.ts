@@ -10,7 +10,7 @@ import type { ZodError } from 'zod';
 import { SettingsSchema, durationMs, type Settings, type SettingsInput } from './schema.ts';
 import type { FieldError, SettingsPatch, SettingsUpdate } from '../contracts.ts';
 import { validateSecuritySettings } from './security-checks.ts';
-import { cipherListError, validateTlsFiles } from '../tls/validate.ts';
+import { cipherListError, validateTlsFiles } from './tls-files.ts';
 import { randomBytes } from 'node:crypto';
 import { isLoopbackAddress } from './names.ts';
 

@@ -6,11 +6,13 @@
 // Reads files; never writes or generates any (generate.ts does).
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { isAbsolute, join } from 'node:path';
 import { createSecureContext } from 'node:tls';
 import type { FieldError } from '../contracts.ts';
 import type { Settings } from '../config/schema.ts';
 import type { CertificateInfo, TlsCheck } from '../types/security.ts';
+import { dhParamBits, resolvePath } from '../config/tls-files.ts';
+
+export { dhParamBits, resolvePath };
 
 export type { CertificateInfo, TlsCheck } from '../types/security.ts';
 
@@ -27,7 +29,6 @@ export interface TlsFiles {
 export const EXPIRY_WARN_DAYS = 14;
 const DAY_MS = 86_400_000;
 
-export const resolvePath = (file: string, home: string) => (isAbsolute(file) ? file : join(home, file));
 
 /** A problem with the TLS settings that names its field (`tls.key: …`). */
 export class TlsConfigError extends Error {
@@ -102,34 +103,6 @@ export function keyMatches(certPem: Buffer | string, keyPem: Buffer | string): b
   return cert.checkPrivateKey(key);
 }
 
-/**
- * Size in bits of the prime of PEM DH parameters (PKCS #3: SEQUENCE { INTEGER p,
- * INTEGER g, ... }), or null when it is not such a thing. Node silently ignores a
- * dhparam it cannot parse, so this is where garbage gets caught.
- */
-export function dhParamBits(pem: Buffer | string): number | null {
-  const m = /-----BEGIN DH PARAMETERS-----([\s\S]*?)-----END DH PARAMETERS-----/.exec(pem.toString());
-  if (!m) return null;
-  const der = Buffer.from(m[1].replace(/\s+/g, ''), 'base64');
-  let pos = 0;
-  const readLength = (): number | null => {
-    if (pos >= der.length) return null;
-    const first = der[pos++];
-    if (first < 0x80) return first;
-    const n = first & 0x7f;
-    if (n === 0 || n > 3 || pos + n > der.length) return null;
-    let len = 0;
-    for (let i = 0; i < n; i++) len = (len << 8) | der[pos++];
-    return len;
-  };
-  if (der[pos++] !== 0x30 || readLength() === null) return null; // SEQUENCE
-  if (der[pos++] !== 0x02) return null; // INTEGER p
-  let len = readLength();
-  if (len === null || len === 0 || pos + len > der.length) return null;
-  while (len > 0 && der[pos] === 0) { pos++; len--; } // sign padding
-  if (len === 0) return null;
-  return (len - 1) * 8 + (32 - Math.clz32(der[pos]));
-}
 
 /**
  * Everything that can be wrong with a set of TLS files and settings, by field:

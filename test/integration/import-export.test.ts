@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSettings, saveSettings, settingsFrom } from '../../engine/config/load.ts';
 import type { SettingsInput } from '../../engine/config/schema.ts';
 import { runCli, startServe } from '../engine/cli/subprocess.ts';
-import { haveSeeds, mailertableRecipe, SEEDS, trinityMc } from '../engine/config/import/seeds.ts';
+import { haveSeeds, mailertableRecipe, SEEDS, trinityMc } from '../engine/import/seeds.ts';
 
 const CF_M4 = '/usr/share/sendmail/cf/m4/cf.m4';
 let dir: string;

@@ -7,9 +7,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SettingsSchema } from '../../../../engine/config/schema.ts';
-import { applyPatch } from '../../../../engine/config/load.ts';
-import { planImport, readImportSources, type ImportPlan } from '../../../../engine/config/import/index.ts';
+import { SettingsSchema } from '../../../engine/config/schema.ts';
+import { applyPatch } from '../../../engine/config/load.ts';
+import { planImport, readImportSources, type ImportPlan } from '../../../engine/import/index.ts';
 import { damagedMc, haveSeeds, mailertableRecipe, SEEDS, tipsMc, trinityMc } from './seeds.ts';
 
 const defaults = SettingsSchema.parse({});
@@ -161,7 +161,7 @@ describe('bad input', () => {
 
 describe("users' own ~/.forward (opt-in)", () => {
   it('reads the .forward of ordinary accounts and names each by its user', async () => {
-    const { readHomeForwards } = await import('../../../../engine/config/import/index.ts');
+    const { readHomeForwards } = await import('../../../engine/import/index.ts');
     const homes = await mkdtemp(path.join(dir, 'homes-'));
     const { mkdir } = await import('node:fs/promises');
     for (const u of ['dave', 'erin', 'daemon']) await mkdir(path.join(homes, u));

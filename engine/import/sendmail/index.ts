@@ -2,10 +2,10 @@
 // an import plan. sendmail.mc is the source of truth (sendmail.cf is only named as
 // generated from it); the text maps are read when the .mc enables them, as
 // Sendmail would; a binary .db without its text source is refused, since its
-// contents cannot be shown. Pure: the files come in as text (engine/config/import/files.ts
+// contents cannot be shown. Pure: the files come in as text (engine/import/files.ts
 // reads a directory; the UI sends dropped files).
-import { parseAliasesFile } from '../../../resolve/aliases-file.ts';
-import type { Settings } from '../../schema.ts';
+import { parseAliasesFile } from '../../resolve/aliases-file.ts';
+import type { Settings } from '../../config/schema.ts';
 import { entry, finishPlan, item, type ImportPlan, type PlanItem, type SourceFile } from '../plan.ts';
 import { planMc } from './mc.ts';
 import { planAccess, planAuthinfo, planGenericstable, planLocalHostNames, planMailertable, planRelayDomains, planVirtusertable } from './maps.ts';

@@ -5,7 +5,7 @@
 // `mailstop import sendmail DIR` reads it back into the same settings. What a
 // Sendmail configuration cannot say is listed in `notes` (and in the .mc as
 // comments). Pure: returns file contents; the CLI writes them.
-import type { Settings } from '../schema.ts';
+import type { Settings } from '../config/schema.ts';
 
 export interface ExportFile { name: string; text: string; mode?: number }
 export interface SendmailExport { files: ExportFile[]; notes: string[] }

@@ -5,11 +5,11 @@
 // never slip in. Validation is the settings' own (applyPatch → schema + meaning
 // checks); a field it refuses is traced back to the line that set it.
 // Pure: never reads files, never writes settings.
-import { applyPatch } from '../load.ts';
-import type { Settings } from '../schema.ts';
+import { applyPatch } from '../config/load.ts';
+import type { Settings } from '../config/schema.ts';
 
-import type { Change, FieldError, ImportPlan, Outcome, PlanItem, SourceFile } from '../../types/import.ts';
-import type { SettingsPatch } from '../../contracts.ts';
+import type { Change, FieldError, ImportPlan, Outcome, PlanItem, SourceFile } from '../types/import.ts';
+import type { SettingsPatch } from '../contracts.ts';
 
 export type { Change, ImportPlan, Outcome, PlanItem, SourceFile };
 

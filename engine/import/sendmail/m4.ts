@@ -6,7 +6,7 @@
 // (it ends up as a sendmail.cf comment): a backquote or a macro call in one would
 // act, so such a line is refused rather than read as a comment.
 // It does not expand macros: the .mc's meaning is read from the calls
-// (engine/config/import/sendmail/mc.ts). Pure.
+// (engine/import/sendmail/mc.ts). Pure.
 
 export type McStatement =
   | { kind: 'call'; name: string; args: string[] | null; line: number; text: string }

@@ -2,7 +2,7 @@
 // seeds and Debian's sendmail.mc use, mapped to Mailstop settings or named as
 // not carried over with the reason. Anything that is not .mc syntax, or a macro
 // this reader does not know, is refused with its line. Pure.
-import { durationMs } from '../../schema.ts';
+import { durationMs } from '../../config/schema.ts';
 import { item, push, set, type Change, type PlanItem } from '../plan.ts';
 import { expandValue, parseMc } from './m4.ts';
 

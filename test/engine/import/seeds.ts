@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
+export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const SEEDS = path.resolve(REPO, '../shared/seeds');
 export const haveSeeds = existsSync(SEEDS);
 

@@ -4,7 +4,7 @@
 // generics, smart-host credentials. A line whose key cannot be what its map
 // needs is refused with the reason. Pure.
 import { isIP } from 'node:net';
-import { parseVirtualError } from '../../../resolve/virtual.ts';
+import { parseVirtualError } from '../../resolve/virtual.ts';
 import { entry, item, push, set, type PlanItem } from '../plan.ts';
 
 export interface MapLine { line: number; key: string; value: string; text: string }

@@ -5,9 +5,9 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SettingsSchema } from '../../../../engine/config/schema.ts';
-import { applyPatch } from '../../../../engine/config/load.ts';
-import { planImport, readImportSources } from '../../../../engine/config/import/index.ts';
+import { SettingsSchema } from '../../../engine/config/schema.ts';
+import { applyPatch } from '../../../engine/config/load.ts';
+import { planImport, readImportSources } from '../../../engine/import/index.ts';
 
 const defaults = SettingsSchema.parse({});
 let dir: string;

@@ -5,7 +5,7 @@
 // not define is refused, as its value (a Postfix built-in) cannot be known
 // here. Pure: files come in as text (see ../files.ts).
 import { isIP } from 'node:net';
-import type { Settings } from '../../schema.ts';
+import type { Settings } from '../../config/schema.ts';
 import { parseMapText } from '../sendmail/maps.ts';
 import { planAliases } from '../sendmail/index.ts';
 import { entry, finishPlan, item, push, set, type Change, type ImportPlan, type PlanItem, type SourceFile } from '../plan.ts';

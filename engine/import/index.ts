@@ -7,10 +7,10 @@ export { readHomeForwards };
 import { finishPlan, type ImportPlan, type PlanItem, type SourceFile } from './plan.ts';
 import { planPostfix, postfixMapPaths } from './postfix/index.ts';
 import { planSendmail } from './sendmail/index.ts';
-import type { Settings } from '../schema.ts';
+import type { Settings } from '../config/schema.ts';
 
-export type { ImportKind } from '../../types/import.ts';
-import type { ImportKind } from '../../types/import.ts';
+export type { ImportKind } from '../types/import.ts';
+import type { ImportKind } from '../types/import.ts';
 export { formatPlan, type ImportPlan, type PlanItem, type SourceFile } from './plan.ts';
 
 export function planImport(kind: ImportKind, source: string, files: SourceFile[], current: Settings): ImportPlan {
