@@ -3,7 +3,8 @@
 // updateSettings) so the running engine sees the change at once; without it,
 // config.json is validated and written durably by engine/config/load.ts.
 import type { Settings } from '../config/schema.ts';
-import { applyPatch, loadSettings, saveSettings, validateSettings } from '../config/load.ts';
+import { loadSettings, saveSettings, validateSettings } from '../config/load.ts';
+import { checkSettingsUpdate } from '../settings-update.ts';
 import { checkConfig, ConfigError, getPath, parseValue, readRawConfig, setPath } from './config-file.ts';
 import { prepare, type Command, type Ctx } from './context.ts';
 import { findEngine } from './engine-link.ts';
@@ -116,18 +117,23 @@ async function configSet(home: string, io: CliIo, path: string, text: string): P
       api.close();
     }
   }
-  let raw: Record<string, unknown>;
+  // No engine: the same checks updateSettings applies (settings-update.ts), then the
+  // one writer, which keeps config.json to what the administrator set.
+  let current: Settings;
   try {
-    raw = (await readRawConfig(home)).raw;
+    current = await loadSettings(home);
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     err(io, `${e.message} (fix it by hand first)`);
     return EX_CONFIG;
   }
-  const { v } = withValue(raw, path, text);
+  const { v } = withValue(current as unknown as Record<string, unknown>, path, text);
   if (!v.ok) return fieldErrors(io, v.errors);
-  await saveSettings(home, v.settings);
-  out(io, `${path} = ${JSON.stringify(getPath(v.settings, path))}`);
+  const top = path.replace(/\[.*$/, '').split('.')[0];
+  const r = await checkSettingsUpdate(current, { [top]: (v.settings as Record<string, unknown>)[top] } as never);
+  if (!r.ok) return fieldErrors(io, r.errors);
+  await saveSettings(home, r.settings);
+  out(io, `${path} = ${JSON.stringify(getPath(r.settings, path))}`);
   return EX_OK;
 }
 
@@ -152,7 +158,7 @@ export async function runNewaliases(home: string, io: CliIo): Promise<number> {
     let installed = '';
     if (report.table) {
       // The text file had no errors: it becomes the alias table (Sendmail's newaliases rebuild).
-      const r = api ? await api.updateSettings({ aliases: report.table }) : applyPatch(settings, { aliases: report.table });
+      const r = api ? await api.updateSettings({ aliases: report.table }) : await checkSettingsUpdate(settings, { aliases: report.table });
       if (!r.ok) return fieldErrors(io, r.errors);
       if (!api) await saveSettings(home, r.settings);
       installed = api ? ' (installed in the running engine)' : ' (installed in config.json)';
