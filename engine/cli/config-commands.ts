@@ -4,7 +4,6 @@
 // config.json is validated and written durably by engine/config/load.ts.
 import type { Settings } from '../config/schema.ts';
 import { loadSettings, saveSettings, validateSettings } from '../config/load.ts';
-import { checkSettingsUpdate } from '../settings-update.ts';
 import { checkConfig, ConfigError, getPath, parseValue, readRawConfig, setPath } from './config-file.ts';
 import { prepare, type Command, type Ctx } from './context.ts';
 import { findEngine } from './engine-link.ts';
@@ -130,6 +129,8 @@ async function configSet(home: string, io: CliIo, path: string, text: string): P
   const { v } = withValue(current as unknown as Record<string, unknown>, path, text);
   if (!v.ok) return fieldErrors(io, v.errors);
   const top = path.replace(/\[.*$/, '').split('.')[0];
+  // Loaded here, not at the top: `sendmail` imports this module and must stay light.
+  const { checkSettingsUpdate } = await import('../settings-update.ts');
   const r = await checkSettingsUpdate(current, { [top]: (v.settings as Record<string, unknown>)[top] } as never);
   if (!r.ok) return fieldErrors(io, r.errors);
   await saveSettings(home, r.settings);
@@ -158,7 +159,8 @@ export async function runNewaliases(home: string, io: CliIo): Promise<number> {
     let installed = '';
     if (report.table) {
       // The text file had no errors: it becomes the alias table (Sendmail's newaliases rebuild).
-      const r = api ? await api.updateSettings({ aliases: report.table }) : await checkSettingsUpdate(settings, { aliases: report.table });
+      const r = api ? await api.updateSettings({ aliases: report.table })
+        : await (await import('../settings-update.ts')).checkSettingsUpdate(settings, { aliases: report.table });
       if (!r.ok) return fieldErrors(io, r.errors);
       if (!api) await saveSettings(home, r.settings);
       installed = api ? ' (installed in the running engine)' : ' (installed in config.json)';
