@@ -116,7 +116,7 @@ async function wire(home: string, root: string, opts: DesktopOptions, started: {
       existing.focus();
       return existing;
     }
-    const created = createMainWindow({ preload, appUrl, dev: Boolean(devUrl) });
+    const created = createMainWindow({ preload, appUrl, dev: Boolean(devUrl), icon: path.join(root, 'assets', 'icon-256.png') });
     // Closing the window hides it: mail keeps flowing and the tray stays.
     created.on('close', (event) => {
       if (quitting) return;

@@ -15,7 +15,8 @@ import type {
   SubmitRequest,
 } from './api.ts';
 import { createCleanup, type Cleanup } from './cleanup/index.ts';
-import { applyPatch, saveSettings } from './config/load.ts';
+import { saveSettings } from './config/load.ts';
+import { checkSettingsUpdate } from './settings-update.ts';
 import type { Settings, SmartHost } from './config/schema.ts';
 import { SmtpError, type ClientInfo, type Clock, type Envelope, type HistoryHour, type QueueEntry, type QueueId, type Resolution } from './contracts.ts';
 import { addressSyntaxError } from './policy/address.ts';
@@ -356,14 +357,9 @@ export class MailEngine implements Engine {
   }
 
   private async applySettingsUpdate(patch: SettingsPatch): Promise<SettingsUpdate> {
-    const validated = applyPatch(this.settings, patch, { home: this.home });
+    // The same checks the CLI applies when no engine runs (settings-update.ts).
+    const validated = await checkSettingsUpdate(this.settings, patch, { home: this.home });
     if (!validated.ok) return validated;
-    // Routing problems (alias loops, relative .forward paths, missing programs) are
-    // refused for the sections this update touches (issue 5 "Bad input"); an old
-    // problem elsewhere must not block an unrelated change such as the delivery mode.
-    const touched = new Set(Object.keys(patch));
-    const routing = (await this.routing.checkRouting(patch)).filter((e) => touched.has(e.path.split(/[.[]/)[0]));
-    if (routing.length > 0) return { ok: false, errors: routing };
     const result: SettingsUpdate = { ok: true, settings: this.withSecret(validated.settings) };
     const previous = this.settings;
     const listenChanged = this.running && JSON.stringify(previous.listen) !== JSON.stringify(result.settings.listen);

@@ -3,7 +3,7 @@
 // updateSettings) so the running engine sees the change at once; without it,
 // config.json is validated and written durably by engine/config/load.ts.
 import type { Settings } from '../config/schema.ts';
-import { applyPatch, loadSettings, saveSettings, validateSettings } from '../config/load.ts';
+import { loadSettings, saveSettings, validateSettings } from '../config/load.ts';
 import { checkConfig, ConfigError, getPath, parseValue, readRawConfig, setPath } from './config-file.ts';
 import { prepare, type Command, type Ctx } from './context.ts';
 import { findEngine } from './engine-link.ts';
@@ -116,6 +116,10 @@ async function configSet(home: string, io: CliIo, path: string, text: string): P
       api.close();
     }
   }
+  // No engine: the same checks updateSettings applies (settings-update.ts), then the
+  // one writer, which keeps config.json to what the administrator set. The file is
+  // read as it is, not as settings: a setting that no longer holds (a certificate
+  // file gone) can then be corrected here, while any other problem still refuses.
   let raw: Record<string, unknown>;
   try {
     raw = (await readRawConfig(home)).raw;
@@ -126,8 +130,14 @@ async function configSet(home: string, io: CliIo, path: string, text: string): P
   }
   const { v } = withValue(home, raw, path, text);
   if (!v.ok) return fieldErrors(io, v.errors);
-  await saveSettings(home, v.settings);
-  out(io, `${path} = ${JSON.stringify(getPath(v.settings, path))}`);
+  const top = path.replace(/\[.*$/, '').split('.')[0];
+  // Loaded here, not at the top: `sendmail` imports this module and must stay light.
+  const { checkSettingsUpdate } = await import('../settings-update.ts');
+  const section = { [top]: (v.settings as Record<string, unknown>)[top] } as never;
+  const r = await checkSettingsUpdate(v.settings, section, { home });
+  if (!r.ok) return fieldErrors(io, r.errors);
+  await saveSettings(home, r.settings);
+  out(io, `${path} = ${JSON.stringify(getPath(r.settings, path))}`);
   return EX_OK;
 }
 
@@ -152,7 +162,8 @@ export async function runNewaliases(home: string, io: CliIo): Promise<number> {
     let installed = '';
     if (report.table) {
       // The text file had no errors: it becomes the alias table (Sendmail's newaliases rebuild).
-      const r = api ? await api.updateSettings({ aliases: report.table }) : applyPatch(settings, { aliases: report.table }, { home });
+      const r = api ? await api.updateSettings({ aliases: report.table })
+        : await (await import('../settings-update.ts')).checkSettingsUpdate(settings, { aliases: report.table }, { home });
       if (!r.ok) return fieldErrors(io, r.errors);
       if (!api) await saveSettings(home, r.settings);
       installed = api ? ' (installed in the running engine)' : ' (installed in config.json)';

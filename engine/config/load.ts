@@ -12,6 +12,7 @@ import type { FieldError, SettingsPatch, SettingsUpdate } from '../contracts.ts'
 import { validateSecuritySettings } from './security-checks.ts';
 import { cipherListError, validateTlsFiles } from './tls-files.ts';
 import { randomBytes } from 'node:crypto';
+import { adminView } from './admin-view.ts';
 import { isLoopbackAddress } from './names.ts';
 
 /**
@@ -195,18 +196,31 @@ export function settingsFrom(input: SettingsInput | undefined, opts: ValidateOpt
   return v.settings;
 }
 
+/** What config.json holds now, as written (not merged with defaults); `{}` if absent or unreadable. */
+async function readWritten(file: string): Promise<Record<string, unknown>> {
+  try {
+    const raw: unknown = JSON.parse(await fsp.readFile(file, 'utf8'));
+    return isPlainObject(raw) ? raw : {};
+  } catch {
+    return {}; // missing or damaged: the new file is written from the settings alone
+  }
+}
+
 /**
- * Durable replace (STYLE.md §5): temp file, fsync, rename over config.json, fsync
- * the directory — a crash leaves the old file or the new one, never half of one.
+ * The one writer of config.json (engine updateSettings, the CLI without an engine,
+ * the desktop's store). Writes only what the administrator set (config/admin-view.ts),
+ * then a durable replace (STYLE.md §5): temp file, fsync, rename over config.json,
+ * fsync the directory — a crash leaves the old file or the new one, never half of one.
  */
 export async function saveSettings(home: string, settings: Settings): Promise<void> {
   await fsp.mkdir(home, { recursive: true });
   const file = path.join(home, CONFIG_FILE);
+  const written = adminView(settings, await readWritten(file));
   // Random, so two saves in one millisecond (two processes, or two calls) never share a temp file.
   const tmp = path.join(home, `.${CONFIG_FILE}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   const fh = await fsp.open(tmp, 'w', 0o600); // may hold smart-host passwords
   try {
-    await fh.writeFile(JSON.stringify(settings, null, 2) + '\n');
+    await fh.writeFile(JSON.stringify(written, null, 2) + '\n');
     await fh.sync();
   } finally {
     await fh.close();

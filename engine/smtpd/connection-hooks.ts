@@ -54,6 +54,24 @@ interface ServerInternals {
   _upgrade(socket: { remoteAddress?: string }, callback: (...args: unknown[]) => void): void;
 }
 
+/**
+ * Every smtp-server member this file reads or replaces, with what it must be.
+ * smtp-server is pinned to one exact version (package.json), and
+ * test/engine/smtpd/connection-internals.test.ts checks each of these on a real
+ * connection, so an upgrade that renames one fails there, loudly, not in a session.
+ * (handler_ETRN and handler_EXPN are ours: smtp-server has neither command; it
+ * dispatches every command to `handler_<NAME>`, which the HELP/VRFY checks cover.)
+ */
+export const CONNECTION_INTERNALS = {
+  session: 'object', secure: 'boolean', _server: 'object', name: 'string', send: 'function',
+  _sendGreeting: 'function', _unrecognizedCommands: 'number', handler_HELP: 'function',
+  handler_VRFY: 'function', handler_RCPT: 'function',
+  handler_STARTTLS: 'function', handler_AUTH: 'function', hostNameAppearsAs: 'boolean',
+  remoteAddress: 'string', _onCommand: 'function',
+} as const satisfies Partial<Record<keyof ConnectionInternals, string>>;
+/** The server's members used here and by connectionOf. */
+export const SERVER_INTERNALS = { options: 'object', connections: 'object', _upgrade: 'function' } as const;
+
 /** A reply text that already starts with an RFC 3463 enhanced status code. */
 const ENHANCED = /^[245]\.\d{1,3}\.\d{1,3} /;
 

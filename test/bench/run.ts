@@ -2,7 +2,7 @@
 // each printed beside a reference taken in the same invocation, as one table.
 //
 //   npm run bench                          all measures
-//   npm run bench -- --only accept,relay   a subset (accept, relay, memory, online, queue-page)
+//   npm run bench -- --only accept,relay   a subset (accept, relay, memory, online, queue-page, cli)
 //   npm run bench -- --scale 0.25          fewer messages, for a quick look
 //
 // Each measure runs on its own with its own temp dirs and child processes, cleaned
@@ -11,6 +11,7 @@
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { accept } from './accept.ts';
+import { cli } from './cli.ts';
 import { memory } from './memory.ts';
 import { online } from './online.ts';
 import { queuePage } from './queue-page.ts';
@@ -24,6 +25,7 @@ const MEASURES: Record<string, Measure> = {
   memory,
   online,
   'queue-page': queuePage,
+  cli,
   'versus-postfix': versusPostfix,
 };
 
@@ -47,7 +49,7 @@ function parseArgs(argv: string[]): { only: string[]; scale: number } {
       scale = Number(value());
       if (!(scale > 0)) throw new Error('--scale needs a positive number');
     } else if (a === '--help' || a === '-h') {
-      process.stdout.write('usage: npm run bench -- [--only accept,relay,memory,online,queue-page,versus-postfix] [--scale 1]\n');
+      process.stdout.write('usage: npm run bench -- [--only accept,relay,memory,online,queue-page,cli,versus-postfix] [--scale 1]\n');
       process.exit(0);
     } else {
       throw new Error(`unknown option ${a}`);

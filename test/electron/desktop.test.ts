@@ -87,6 +87,9 @@ describe('the desktop app with the real engine', () => {
     expect(win.loadedUrl).toBe(`file://${ROOT}/dist/renderer/index.html`);
     expect(win.options.webPreferences.preload).toBe(path.join(ROOT, 'electron', 'preload.cjs'));
     expect(existsSync(win.options.webPreferences.preload)).toBe(true);
+    // The window (taskbar, Alt-Tab on Linux and Windows) shows the app icon from assets/.
+    expect(win.options.icon).toBe(path.join(ROOT, 'assets', 'icon-256.png'));
+    expect(existsSync(win.options.icon)).toBe(true);
     expect(desktop.engine.home).toBe(home);
   });
 

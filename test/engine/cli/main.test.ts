@@ -74,9 +74,18 @@ describe('main', () => {
     expect(bad.code).toBe(78);
     expect(bad.stderr).toMatch(/^mailstop: listen\.smtp: /);
     expect((await run(['config', 'check'])).stdout).toBe('config.json: ok\n');
+    // Like `postconf -e`: the file holds what was set, not every default; `get` shows the effective value.
     const saved = JSON.parse(await fs.readFile(path.join(home, 'config.json'), 'utf8'));
-    expect(saved.delivery.mode).toBe('deferred');
-    expect(saved.listen.smtp).toBe(2525);
+    expect(saved).toEqual({ delivery: { mode: 'deferred' }, hostname: '12345' });
+    expect((await run(['config', 'get', 'listen.smtp'])).stdout).toBe('2525\n');
+  });
+
+  it('config set while stopped applies the routing checks updateSettings applies; nothing is written', async () => {
+    const before = await fs.readFile(path.join(home, 'config.json'), 'utf8').catch(() => null);
+    const loop = await run(['config', 'set', 'aliases', '{"a":["b"],"b":["a"],"postmaster":["root"]}']);
+    expect(loop.code).toBe(78);
+    expect(loop.stderr).toMatch(/^mailstop: aliases\.[ab]: alias loop: /m);
+    expect(await fs.readFile(path.join(home, 'config.json'), 'utf8').catch(() => null)).toBe(before);
   });
 
   it('config check: broken JSON and unknown keys, one line each', async () => {
