@@ -16,7 +16,7 @@ const METHODS = [
   'status', 'listQueue', 'getMessage', 'listCorrupt',
   'flush', 'hold', 'release', 'remove', 'bounceNow', 'requeue', 'moveToGroup',
   'submit', 'getSettings', 'updateSettings', 'tailLog', 'testAddress', 'networkChanged',
-  'testSmartHost', 'listQueuePage',
+  'testSmartHost', 'listQueuePage', 'getHistory',
   // issue 6: relay control / TLS
   'testRelay', 'testDnsbl', 'healthCheck', 'generateSelfSigned', 'generateDhParams',
   'importCertificate', 'certificateInfo', 'hashPassword',
