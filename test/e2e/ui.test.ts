@@ -122,6 +122,15 @@ describe.skipIf(!existsSync(CHROMIUM))('the queue you can trust, at any width', 
     await page.goto(consoleHandle.url);
     await openPage(page, 'Queue');
     await page.waitForFunction(() => document.querySelectorAll('[data-testid="queue-row"]').length === 6);
+    // At 800 px the grid drops columns rather than overlap, and its header stays in step with the rows.
+    await page.setViewportSize({ width: 800, height: 900 });
+    await page.waitForFunction(() => {
+      const head = [...document.querySelectorAll('[role="columnheader"]')].filter((c) => (c as HTMLElement).offsetParent);
+      const cells = [...document.querySelector('[data-testid="queue-row"]')!.children].filter((c) => (c as HTMLElement).offsetParent);
+      return head.length === cells.length && head.every((h, i) => Math.abs(h.getBoundingClientRect().left - cells[i].getBoundingClientRect().left) < 1);
+    });
+    await page.screenshot({ path: path.join(artifacts, 'ui-queue-rows-800.png') });
+    await page.setViewportSize({ width: 1280, height: 860 });
 
     // The domain filter takes part of a domain ("alpha" finds alpha.example and its subdomains).
     await page.getByRole('textbox', { name: 'Domain' }).fill('alpha');
