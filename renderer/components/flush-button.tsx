@@ -56,7 +56,7 @@ export function FlushButton({ compact = false }: { compact?: boolean }) {
     return (
       <Stack gap={4} data-testid="queue-flush">
         <Group gap="xs">
-          <Button size="xs" leftSection={<IconSend />} loading={running} onClick={start} disabled={running} data-testid="flush-button">
+          <Button size="sm" leftSection={<IconSend />} loading={running} onClick={start} disabled={running} data-testid="flush-button">
             Flush queue
           </Button>
           <Text size="xs" c="dimmed">Tries every message now, also in hold mode, except those you held.</Text>

@@ -81,6 +81,12 @@ beforeAll(async () => {
       // Hold mode: nothing leaves until someone flushes.
       delivery: { mode: 'deferred', online: { probe: 'none' } },
       smartHost: { host: '127.0.0.1', port: sink.port, tls: 'none' },
+      // Rows in the tables that used to overlap at 800 px (Routes, Rewriting), and an
+      // alias with a member nobody can receive for.
+      routes: [{ domain: '.corp.example', mailer: 'esmtp', host: '[10.0.0.5]', port: 2525 }],
+      rewrite: { masqueradeAs: 'laptop.test', generics: { web1_user1: 'user1@laptop.test' } },
+      aliases: { postmaster: ['root'], team: ['postmaster', 'nobody-here'] },
+      access: [{ key: 'Connect:192.168.0.10', action: 'RELAY' }],
     },
   });
   await engine.start();
@@ -116,6 +122,15 @@ describe.skipIf(!existsSync(CHROMIUM))('the queue you can trust, at any width', 
     await page.goto(consoleHandle.url);
     await openPage(page, 'Queue');
     await page.waitForFunction(() => document.querySelectorAll('[data-testid="queue-row"]').length === 6);
+    // At 800 px the grid drops columns rather than overlap, and its header stays in step with the rows.
+    await page.setViewportSize({ width: 800, height: 900 });
+    await page.waitForFunction(() => {
+      const head = [...document.querySelectorAll('[role="columnheader"]')].filter((c) => (c as HTMLElement).offsetParent);
+      const cells = [...document.querySelector('[data-testid="queue-row"]')!.children].filter((c) => (c as HTMLElement).offsetParent);
+      return head.length === cells.length && head.every((h, i) => Math.abs(h.getBoundingClientRect().left - cells[i].getBoundingClientRect().left) < 1);
+    });
+    await page.screenshot({ path: path.join(artifacts, 'ui-queue-rows-800.png') });
+    await page.setViewportSize({ width: 1280, height: 860 });
 
     // The domain filter takes part of a domain ("alpha" finds alpha.example and its subdomains).
     await page.getByRole('textbox', { name: 'Domain' }).fill('alpha');
@@ -182,6 +197,10 @@ describe.skipIf(!existsSync(CHROMIUM))('the queue you can trust, at any width', 
       await page.setViewportSize({ width, height: 900 });
       for (const label of PAGES) {
         await openPage(page, label);
+        if (label === 'Aliases' && width === 1280) {
+          // Said before saving: mail to "team" would bounce for nobody-here.
+          await page.getByTestId('alias-unreachable').getByText('nobody-here', { exact: false }).waitFor();
+        }
         const focused = await page.evaluate(() => document.activeElement?.tagName + ':' + document.activeElement?.textContent);
         if (focused !== `H2:${label}`) problems.push(`${label}@${width}: focus on ${focused}, not the heading`);
         // Nothing wider than the window: tables scroll inside themselves or collapse.
@@ -200,6 +219,17 @@ describe.skipIf(!existsSync(CHROMIUM))('the queue you can trust, at any width', 
       }
     }
     expect(problems).toEqual([]);
+    // The check can fail: grey-on-white text like the old "Why" column (3.3:1) is caught.
+    await page.evaluate(() => {
+      const p = document.createElement('p');
+      p.id = 'low-contrast-probe';
+      p.style.color = '#868e96';
+      p.textContent = 'waiting: hold mode';
+      document.querySelector('main')!.append(p);
+    });
+    const probe = await axe(page, 'main');
+    await page.evaluate(() => document.getElementById('low-contrast-probe')?.remove());
+    expect(probe.map((v) => v.id)).toContain('color-contrast');
   }), 240_000);
 
   it('the skip link is the first stop and the chart is the same in a fresh browser context', () => failureShot('chart', async () => {

@@ -83,7 +83,7 @@ export function QueueTable(p: QueueTableProps) {
   // them arrive in windows.
   const getScrollElement = useCallback(() => scrollRef.current, []);
   const estimateSize = useCallback(() => ROW_HEIGHT, []);
-  const virtualizer = useVirtualizer({ count: p.count, getScrollElement, estimateSize, overscan: OVERSCAN });
+  const virtualizer = useVirtualizer({ count: p.count, getScrollElement, estimateSize, overscan: OVERSCAN, scrollMargin: ROW_HEIGHT });
   const items = virtualizer.getVirtualItems();
   const first = items[0]?.index ?? 0;
   const last = items[items.length - 1]?.index ?? 0;
@@ -92,28 +92,30 @@ export function QueueTable(p: QueueTableProps) {
   const header: [string, string?][] = [['Queue ID'], ['State'], ['Age', css.narrowHide], ['Size', css.narrowHide], ['Sender', css.tinyHide], ['Recipients'], ['Why']];
   return (
     <div role="grid" aria-rowcount={p.count + 1} aria-label="Queued messages" data-testid="queue-grid" className={css.grid}>
-      <div role="row" aria-rowindex={1} className={`${css.row} ${css.head}`} style={{ height: ROW_HEIGHT }}>
-        <div role="columnheader" className={css.checkCell}>
-          <input type="checkbox" className={css.check} checked={p.allSelected} onChange={p.onToggleAll} aria-label="Select all shown"
-            ref={(el) => { if (el) el.indeterminate = !p.allSelected && p.selected.size > 0; }} />
-        </div>
-        {header.map(([h, cls]) => <div role="columnheader" key={h} className={cls}>{h}</div>)}
-      </div>
       <div ref={scrollRef} style={{ height: p.height, overflow: 'auto', contain: 'strict' }} data-testid="queue-scroll">
+        {/* The header scrolls with the rows (sticky at the top), so a scrollbar or a
+            sideways scroll never puts its columns out of step with theirs. */}
+        <div role="row" aria-rowindex={1} className={`${css.row} ${css.head}`} style={{ height: ROW_HEIGHT }}>
+          <div role="columnheader" className={css.checkCell}>
+            <input type="checkbox" className={css.check} checked={p.allSelected} onChange={p.onToggleAll} aria-label="Select all shown"
+              ref={(el) => { if (el) el.indeterminate = !p.allSelected && p.selected.size > 0; }} />
+          </div>
+          {header.map(([h, cls]) => <div role="columnheader" key={h} className={cls}>{h}</div>)}
+        </div>
         <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
           {items.map((v) => {
             const entry = p.rowAt(v.index);
             if (!entry) {
               return (
                 <div key={v.key} role="row" aria-rowindex={v.index + 2} aria-busy="true" data-testid="queue-row-loading" className={`${css.row} ${css.body}`}
-                  style={{ height: ROW_HEIGHT, transform: `translateY(${v.start}px)`}} />
+                  style={{ height: ROW_HEIGHT, transform: `translateY(${v.start - ROW_HEIGHT}px)`}} />
               );
             }
             return (
               <div key={v.key} role="row" aria-rowindex={v.index + 2} data-testid="queue-row" data-id={entry.id}
                 aria-selected={p.selected.has(entry.id)}
                 className={`${css.row} ${css.body}${p.selected.has(entry.id) ? ` ${css.selected}` : ''}`}
-                style={{ height: ROW_HEIGHT, transform: `translateY(${v.start}px)`}}>
+                style={{ height: ROW_HEIGHT, transform: `translateY(${v.start - ROW_HEIGHT}px)`}}>
                 <Row entry={entry} selected={p.selected.has(entry.id)} now={p.now} online={p.online} mode={p.mode} delivering={p.delivering.has(entry.id)} onToggle={p.onToggle} onOpen={p.onOpen} />
               </div>
             );

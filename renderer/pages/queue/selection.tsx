@@ -40,6 +40,17 @@ export function useSelection(client: MailstopClient, filterKey: string, viewFilt
     });
   }, [removed]);
 
+  // A selected message that no longer matches (held elsewhere while the filter shows
+  // Deferred) leaves the selection too — checkable whenever every match is loaded.
+  useEffect(() => {
+    if (!page || page.entries.length !== page.matched) return;
+    const shownIds = new Set(page.entries.map((e) => e.id));
+    setSel((s) => {
+      const kept = [...s.ids].filter((id) => shownIds.has(id));
+      return kept.length === s.ids.size ? s : { ...s, ids: new Set(kept) };
+    });
+  }, [page]);
+
   const toggle = useCallback((id: QueueId) => setSel((s) => {
     const ids = new Set(s.ids);
     if (ids.has(id)) ids.delete(id); else ids.add(id);

@@ -67,9 +67,10 @@ export function AliasesPage() {
     <RoutingPage title="Aliases" suggest={`postmaster@${exampleDomain(settings)}`}
       sendmail={<>Sendmail's <code>/etc/aliases</code> (checked like <code>newaliases</code>).</>}>
       <Card withBorder>
-        <Table.ScrollContainer minWidth={560} type="native"><Table verticalSpacing="xs" layout="fixed">
+        {rows.length === 0 && <Text size="sm" c="dimmed" data-testid="empty-table">Nothing here yet: no aliases. Add one, or paste an /etc/aliases file below.</Text>}
+        <Table.ScrollContainer minWidth={440} type="native"><Table verticalSpacing="xs" layout="fixed">
           <Table.Thead>
-            <Table.Tr><Table.Th w={200}>Name</Table.Th><Table.Th>Delivers to (comma-separated)</Table.Th><Table.Th w={48} /></Table.Tr>
+            <Table.Tr><Table.Th w="30%">Name</Table.Th><Table.Th>Delivers to (comma-separated)</Table.Th><Table.Th w={48} /></Table.Tr>
           </Table.Thead>
           <Table.Tbody>
             {rows.map((r, i) => {

@@ -77,7 +77,7 @@ export function ForwardingPage() {
           These entries are kept but ignored. Turn forwarding on under <Anchor href="#/domains">Domains</Anchor>.
         </Alert>
       )}
-      {rows.length === 0 && <Text c="dimmed">No user forwards mail yet.</Text>}
+      {rows.length === 0 && <Text c="dimmed">Nothing here yet: no user forwards mail.</Text>}
       {rows.map((row, i) => (
         <UserCard key={i} row={row} errorFor={rf.errorFor} errorAt={rf.errorAt}
           onChange={(next) => rf.form.set((p) => p.map((r, j) => (j === i ? next : r)))}

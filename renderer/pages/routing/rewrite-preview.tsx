@@ -45,8 +45,8 @@ export function RewritePreview({ draft, hostname }: { draft: Settings['rewrite']
         <TextInput label="Sample sender" placeholder={`alice, or alice@${hostname}`} value={sample} w={300}
           onChange={(e) => setSample(e.currentTarget.value)} />
       </Group>
-      <Table.ScrollContainer minWidth={620} type="native"><Table mt="xs" verticalSpacing={4} layout="fixed">
-        <Table.Thead><Table.Tr><Table.Th w={230}>{address} as</Table.Th><Table.Th>Now</Table.Th><Table.Th>After saving</Table.Th></Table.Tr></Table.Thead>
+      <Table.ScrollContainer minWidth={460} type="native"><Table mt="xs" verticalSpacing={4} layout="fixed">
+        <Table.Thead><Table.Tr><Table.Th w="30%">{address} as</Table.Th><Table.Th>Now</Table.Th><Table.Th>After saving</Table.Th></Table.Tr></Table.Thead>
         <Table.Tbody>
           {ROWS.map((r) => {
             const now = cell(result?.now, r.key);

@@ -63,9 +63,10 @@ export function RewritingPage() {
       <Card withBorder>
         <Text fw={600}>Generic addresses</Text>
         <Text size="sm" c="dimmed" mb="xs">A local login leaves as a full address (genericstable), e.g. web1_user1 → user1@example.com. Wins over masquerading.</Text>
+        {f.generics.length === 0 && <Text size="sm" c="dimmed" data-testid="empty-table">Nothing here yet: no generic addresses.</Text>}
         {f.generics.length > 0 && (
-          <Table.ScrollContainer minWidth={520} type="native"><Table verticalSpacing="xs" layout="fixed">
-            <Table.Thead><Table.Tr><Table.Th w={220}>Login</Table.Th><Table.Th>Leaves as</Table.Th><Table.Th w={48} /></Table.Tr></Table.Thead>
+          <Table.ScrollContainer minWidth={440} type="native"><Table verticalSpacing="xs" layout="fixed">
+            <Table.Thead><Table.Tr><Table.Th w="40%">Login</Table.Th><Table.Th>Leaves as</Table.Th><Table.Th w={48} /></Table.Tr></Table.Thead>
             <Table.Tbody>
               {f.generics.map((g, i) => (
                 <Table.Tr key={i}>

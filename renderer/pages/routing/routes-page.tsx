@@ -42,11 +42,11 @@ export function RoutesPage() {
       })} />
       <Card withBorder>
         <Text fw={600} mb="xs">All routes</Text>
-        {routes.length === 0 && <Text size="sm" c="dimmed">No routes: mail for other domains goes to the smart host, or to each domain's MX.</Text>}
+        {routes.length === 0 && <Text size="sm" c="dimmed">Nothing here yet: mail for other domains goes to the smart host, or to each domain's MX.</Text>}
         {routes.length > 0 && (
-          <Table.ScrollContainer minWidth={680} type="native"><Table verticalSpacing="xs" layout="fixed">
+          <Table.ScrollContainer minWidth={500} type="native"><Table verticalSpacing="xs" layout="fixed">
             <Table.Thead>
-              <Table.Tr><Table.Th w={230}>Domain</Table.Th><Table.Th w={130}>Mailer</Table.Th><Table.Th>Host</Table.Th><Table.Th w={110}>Port</Table.Th><Table.Th w={48} /></Table.Tr>
+              <Table.Tr><Table.Th w="30%">Domain</Table.Th><Table.Th w={112}>Mailer</Table.Th><Table.Th>Host</Table.Th><Table.Th w={92}>Port</Table.Th><Table.Th w={44} /></Table.Tr>
             </Table.Thead>
             <Table.Tbody>
               {routes.map((r, i) => (

@@ -32,7 +32,8 @@ export function AccessMapPage() {
   return (
     <SecurityPage title="Access map" sendmail={<>Sendmail's <code>/etc/mail/access</code>. The most specific key wins: an address before its domain, a host before its parent domains, an IP before its network.</>}>
       <Card withBorder>
-        <Table.ScrollContainer minWidth={520} type="native"><Table verticalSpacing={4} data-testid="access-table">
+        {rules.length === 0 && <Text size="sm" c="dimmed" data-testid="empty-table">Nothing here yet: no access rules, so the relay and spam settings alone decide.</Text>}
+        <Table.ScrollContainer minWidth={480} type="native"><Table verticalSpacing={4} data-testid="access-table">
           <Table.Thead>
             <Table.Tr><Table.Th>Key</Table.Th><Table.Th>Action</Table.Th><Table.Th w={110} /></Table.Tr>
           </Table.Thead>

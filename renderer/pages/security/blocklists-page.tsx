@@ -61,7 +61,8 @@ export function BlockListsPage() {
   return (
     <SecurityPage title="Block lists" sendmail={<>Sendmail's <code>FEATURE(dnsbl)</code> and <code>enhdnsbl</code>. Clients with <code>Connect: OK</code> or <code>RELAY</code>, relay networks and the local machine are never looked up.</>}>
       <Card withBorder>
-        <Table.ScrollContainer minWidth={560} type="native"><Table verticalSpacing={4}>
+        {a.dnsbl.length === 0 && <Text size="sm" c="dimmed" data-testid="empty-table">Nothing here yet: no block lists are consulted.</Text>}
+        <Table.ScrollContainer minWidth={500} type="native"><Table verticalSpacing={4}>
           <Table.Thead>
             <Table.Tr><Table.Th>Zone</Table.Th><Table.Th>Reject message</Table.Th><Table.Th>Answer codes</Table.Th><Table.Th>Temp-fail</Table.Th><Table.Th /></Table.Tr>
           </Table.Thead>
