@@ -23,12 +23,13 @@ export function FlushButton() {
       )}
       {running && <Text size="sm" c="dimmed">Sending… {flush.done} of {flush.total}</Text>}
       {!running && s && (
-        <Alert color={s.deferred > 0 || s.bounced > 0 ? 'yellow' : 'teal'} title="Flush finished" data-testid="flush-summary">
+        <Alert color={s.failed ? 'red' : s.deferred > 0 || s.bounced > 0 ? 'yellow' : 'teal'} title="Flush finished" data-testid="flush-summary">
           <Group gap="md">
             <Text size="sm">{s.sent} sent</Text>
             <Text size="sm">{s.deferred} deferred</Text>
             <Text size="sm">{s.bounced} bounced</Text>
             <Text size="sm">{s.skipped} skipped</Text>
+            {s.failed ? <Text size="sm" c="red">{s.failed} failed: queue file not updated (see the Queue page)</Text> : null}
             <Text size="sm" c="dimmed">in {(s.durationMs / 1000).toFixed(1)} s</Text>
           </Group>
         </Alert>
