@@ -60,6 +60,12 @@ export const SlowQueueSchema = z.strictObject({
   queueRun: z.string().default('0 */4 * * *'),
 });
 
+/**
+ * Upper bound for session counts: each session is a socket and a few KiB of state;
+ * beyond this a typo (an extra zero or three), not a plan.
+ */
+const MAX_SESSIONS = 10_000;
+
 export const SettingsSchema = z.strictObject({
   hostname: hostname.default('localhost'),
   listen: z.strictObject({
@@ -126,12 +132,12 @@ export const SettingsSchema = z.strictObject({
     maxRcptsPerMessage: z.number().int().min(1).default(100),
     badRcptThrottle: z.number().int().min(0).default(4),
     maxDaemonChildren: z.number().int().min(1).default(20),
-    /** Concurrent sessions on submission and smtps together: a pool of their own (anvil.ts). */
-    maxSubmissionChildren: z.number().int().min(1).default(20),
-    /** Concurrent sessions per client address (Sendmail ClientConnLimit); 0 = no limit. */
-    clientConnLimit: z.number().int().min(0).default(10),
-    /** New connections per client address per minute (ConnectionRateThrottle, Postfix anvil); 0 = no limit. */
-    clientConnRate: z.number().int().min(0).default(100),
+    /** Concurrent sessions on submission and smtps together: a pool of their own (smtpd/anvil.ts). */
+    maxSubmissionChildren: z.number().int().min(1).max(MAX_SESSIONS).default(20),
+    /** Concurrent sessions per client address (Sendmail ClientConn:, Postfix anvil); 0 = no limit. */
+    clientConnLimit: z.number().int().min(0).max(MAX_SESSIONS).default(10),
+    /** New connections per client address per minute (Sendmail ClientRate:, Postfix anvil); 0 = no limit. */
+    clientConnRate: z.number().int().min(0).max(MAX_SESSIONS * 60).default(100),
     maxHeadersLength: z.number().int().min(1024).default(32000),
     /** Free 1 KiB blocks the spool's filesystem must keep; below this, 452 4.3.1. */
     minFreeBlocks: z.number().int().min(0).default(100),
