@@ -24,11 +24,12 @@ function Summary({ compact }: { compact?: boolean }) {
       <Text size="sm">{s.deferred} deferred</Text>
       <Text size="sm">{s.bounced} bounced</Text>
       <Text size="sm">{s.skipped} skipped</Text>
+      {s.failed ? <Text size="sm" c="red">{s.failed} failed: queue file not updated (see the Queue page)</Text> : null}
       <Text size="sm" c="dimmed">in {(s.durationMs / 1000).toFixed(1)} s</Text>
     </Group>
   );
   return (
-    <Alert color={s.deferred > 0 || s.bounced > 0 ? 'yellow' : 'teal'} title={compact ? undefined : 'Flush finished'} py={compact ? 4 : undefined}
+    <Alert color={s.failed ? 'red' : s.deferred > 0 || s.bounced > 0 ? 'yellow' : 'teal'} title={compact ? undefined : 'Flush finished'} py={compact ? 4 : undefined}
       data-testid="flush-summary">
       {compact ? <Group gap="xs"><Text size="sm" fw={600}>Flush finished:</Text>{words}</Group> : words}
     </Alert>
