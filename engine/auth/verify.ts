@@ -11,6 +11,9 @@ import { authenticate } from 'mailauth';
 import type { Settings } from '../config/schema.ts';
 import type { Dns } from '../dns/resolver.ts';
 import { mailauthResolver } from './dns.ts';
+import { authservId } from './authserv-id.ts';
+
+export { authservId };
 
 export interface InboundContext {
   /** Client IP address as the socket reports it. */
@@ -84,11 +87,3 @@ export function createVerifier(deps: VerifyDeps): Verify {
   };
 }
 
-/**
- * The authserv-id of an Authentication-Results field value (RFC 8601 §2.2: the
- * first token, before any version and the ';'), lower-case.
- */
-export function authservId(value: string): string {
-  const v = value.replace(/\([^()]*\)/g, ' ').trim();
-  return (v.split(/[\s;]/)[0] ?? '').toLowerCase();
-}

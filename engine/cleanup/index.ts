@@ -7,7 +7,7 @@
 import { isAscii } from 'node:buffer';
 import { PassThrough, type Readable } from 'node:stream';
 import type { AuthVerdict } from '../auth/verify.ts';
-import { authservId } from '../auth/verify.ts';
+import { authservId } from '../auth/authserv-id.ts';
 import type { Settings } from '../config/schema.ts';
 import type { ClientInfo, Envelope, QueueEntry } from '../contracts.ts';
 import { SmtpError } from '../contracts.ts';

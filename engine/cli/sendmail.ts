@@ -5,18 +5,12 @@
 import { SmtpError, type Envelope } from '../contracts.ts';
 import { addressSyntaxError } from '../policy/address.ts';
 import { loadSettings } from '../config/load.ts';
-import { testMode, verifyAddresses } from './address-test.ts';
-import { runNewaliases } from './config-commands.ts';
 import type { Command, Ctx } from './context.ts';
 import { findEngine, notRunningMessage } from './engine-link.ts';
 import { DataError, EX_DATAERR, EX_OK, EX_TEMPFAIL, EX_UNAVAILABLE, UsageError } from './exit-codes.ts';
 import { err, out, readAll, resolveHome, type CliIo } from './io.ts';
-import { printQueue, runFlush } from './queue-commands.ts';
 import { parseSendmailArgs, SENDMAIL_USAGE, type SendmailRequest } from './sendmail-args.ts';
 import { addFromIfMissing, endAtLoneDot, headerRecipients, qualify, removeBcc, uniqueAddresses } from './sendmail-message.ts';
-import { refuseQueueCommand } from './restrict.ts';
-import { runServe } from './serve.ts';
-import { smtpOnStdio } from './sendmail-bs.ts';
 import { localUser, submitMessage } from './submit.ts';
 
 /** Sendmail's default trusted users (class t): they may set any sender without a warning. */
@@ -112,6 +106,7 @@ async function deliver(req: SendmailRequest, home: string, io: CliIo): Promise<n
 }
 
 async function flush(req: SendmailRequest, home: string, io: CliIo): Promise<number> {
+  const { refuseQueueCommand } = await import('./restrict.ts');
   const refused = await refuseQueueCommand(home, 'restrictqrun', io);
   if (refused !== null) return refused;
   const api = await findEngine(home);
@@ -130,6 +125,7 @@ async function flush(req: SendmailRequest, home: string, io: CliIo): Promise<num
         return EX_OK;
       }
     }
+    const { runFlush } = await import('./queue-commands.ts');
     return await runFlush(api, io, { ...(ids ? { ids } : {}), ...(recipient ? { recipient } : {}), ...(sender ? { sender } : {}) },
       req.verbose, false);
   } finally {
@@ -143,17 +139,19 @@ export async function runSendmail(argv: string[], ctx: Ctx): Promise<number> {
   for (const w of req.warnings) err(io, `warning: ${w}`);
   if (req.verbose) for (const n of req.notes) err(io, `note: ${n}`);
   const home = resolveHome(ctx.globalHome, io.env);
+  // Each mode loads what it needs when it runs: cron, git and PHP start `sendmail`
+  // once per message, and the plain case should not pay for the others.
   switch (req.mode) {
     case 'deliver': return deliver(req, home, io);
-    case 'mailq': return printQueue(home, io, false);
+    case 'mailq': return (await import('./queue-commands.ts')).printQueue(home, io, false);
     case 'flush': return flush(req, home, io);
     case 'verify':
       if (!req.recipients.length) throw new UsageError('-bv needs at least one address', SENDMAIL_USAGE);
-      return verifyAddresses(home, io, req.recipients);
-    case 'test': return testMode(home, io);
-    case 'newaliases': return runNewaliases(home, io);
-    case 'smtp': return smtpOnStdio(home, io);
-    case 'daemon': return runServe(home, io);
+      return (await import('./address-test.ts')).verifyAddresses(home, io, req.recipients);
+    case 'test': return (await import('./address-test.ts')).testMode(home, io);
+    case 'newaliases': return (await import('./config-commands.ts')).runNewaliases(home, io);
+    case 'smtp': return (await import('./sendmail-bs.ts')).smtpOnStdio(home, io);
+    case 'daemon': return (await import('./serve.ts')).runServe(home, io);
   }
 }
 

@@ -9,16 +9,16 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { buildRenderer } from './build-renderer.ts';
 import { MODE_WORDS } from '../../engine/api.ts';
 import { startConsole, type ConsoleHandle } from '../../engine/console/index.ts';
 import { createEngine, type Engine } from '../../engine/index.ts';
 import { startScriptedSmtp, type ScriptedSmtp } from '../helpers/scripted-smtp.ts';
+import { CHROMIUM, launchChromium } from './chromium.ts';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const artifacts = path.join(repo, 'test-artifacts');
-const CHROMIUM = '/usr/bin/chromium';
 
 let home: string;
 let engine: Engine;
@@ -51,11 +51,7 @@ beforeAll(async () => {
   engine = await createEngine({ home, passwdFile: '' });
   await engine.start();
   consoleHandle = await startConsole(engine, { address: '127.0.0.1', port: 0, home, staticDir: uiDir });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
   page.on('pageerror', (err) => pageErrors.push(`pageerror: ${err.message}`));
 }, 180_000);

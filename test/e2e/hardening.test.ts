@@ -12,12 +12,12 @@ import http from 'node:http';
 import type net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { buildRenderer } from './build-renderer.ts';
 import { startConsole, type ConsoleHandle } from '../../engine/console/index.ts';
 import { createEngine, type Engine } from '../../engine/index.ts';
+import { CHROMIUM, launchChromium } from './chromium.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 
 let root: string;
 let uiDir: string;
@@ -56,10 +56,7 @@ beforeAll(async () => {
   root = await fs.mkdtemp(path.join(os.tmpdir(), 'mailstop-e2e-hardening-'));
   uiDir = path.join(root, 'ui');
   await buildRenderer(uiDir);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   page.on('pageerror', (err) => pageErrors.push(`pageerror: ${err.message}`));
 }, 180_000);

@@ -9,14 +9,14 @@ import { promises as fs, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { build } from 'vite';
 import { startConsole, type ConsoleHandle } from '../../engine/console/index.ts';
 import { createEngine, type Engine } from '../../engine/index.ts';
+import { CHROMIUM, launchChromium, collectPageErrors } from './chromium.ts';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const artifacts = path.join(repo, 'test-artifacts');
-const CHROMIUM = '/usr/bin/chromium';
 
 let home: string;
 let engine: Engine;
@@ -53,13 +53,9 @@ beforeAll(async () => {
   });
   await engine.start();
   consoleHandle = await startConsole(engine, { address: '127.0.0.1', port: 0, home, staticDir: uiDir });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  page.on('pageerror', (err) => pageErrors.push(`pageerror: ${err.message}`));
-  page.on('console', (msg) => { if (msg.type() === 'error') pageErrors.push(`console: ${msg.text()}`); });
+  collectPageErrors(page, pageErrors);
   await page.goto(consoleHandle.url);
   await page.getByRole('heading', { name: 'Overview', level: 2 }).waitFor();
 }, 120_000);

@@ -13,17 +13,15 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import type { AxeResults } from 'axe-core';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { buildRenderer } from './build-renderer.ts';
 import { startConsole, type ConsoleHandle } from '../../engine/console/index.ts';
 import { createEngine, type Engine } from '../../engine/index.ts';
 import { startSink, type Sink } from '../helpers/sink.ts';
+import { CHROMIUM, launchChromium, collectPageErrors } from './chromium.ts';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const artifacts = path.join(repo, 'test-artifacts');
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync'];
 const PAGES = ['Overview', 'Queue', 'Delivery', 'Smart host', 'Logs', 'Domains', 'Aliases', 'Forwarding', 'Routes', 'Rewriting',
   'Relaying', 'Access map', 'Block lists', 'Privacy & limits', 'Users', 'Certificates'];
 
@@ -91,10 +89,9 @@ beforeAll(async () => {
   });
   await engine.start();
   consoleHandle = await startConsole(engine, { address: '127.0.0.1', port: 0, home, staticDir: uiDir });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  browser = await launchChromium();
   page = await (await browser.newContext({ viewport: { width: 1280, height: 860 } })).newPage();
-  page.on('pageerror', (err) => pageErrors.push(`pageerror: ${err.message}`));
-  page.on('console', (msg) => { if (msg.type() === 'error') pageErrors.push(`console: ${msg.text()}`); });
+  collectPageErrors(page, pageErrors);
 }, 120_000);
 
 afterAll(async () => {

@@ -19,28 +19,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDnsServer, type DnsServer } from '../helpers/dns-server.ts';
 import { startSink, type Sink } from '../helpers/sink.ts';
 import { filesUnder, runCli, startServe, type Served } from '../engine/cli/subprocess.ts';
+import { tmpfsUnavailable } from '../helpers/tmpfs.ts';
 
 /** The tmpfs: small enough to fill in a second, big enough for a few dozen messages. */
 const FS_KIB = 3072;
 /** smtp.minFreeBlocks for the test: a sixth of the file system. */
 const MARGIN_KIB = 512;
 
-/** Can this process mount a tmpfs? (root, and mount(8) allowed: not in every container.) */
-function tmpfsReason(): string | null {
-  if (process.getuid?.() !== 0) return 'needs root to mount a tmpfs';
-  const probe = mkdtempSync(path.join(os.tmpdir(), 'mailstop-tmpfs-probe-'));
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', probe], { stdio: 'ignore' });
-    execFileSync('umount', [probe], { stdio: 'ignore' });
-    return null;
-  } catch {
-    return 'mount -t tmpfs is not permitted here';
-  } finally {
-    rmSync(probe, { recursive: true, force: true });
-  }
-}
 
-const skipReason = tmpfsReason();
+const skipReason = tmpfsUnavailable();
 if (skipReason) console.warn(`fault-disk-full: skipped: ${skipReason}`);
 
 let home = '';

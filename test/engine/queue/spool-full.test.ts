@@ -10,21 +10,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { QueueEntry } from '../../../engine/contracts.ts';
 import { createSpool } from '../../../engine/queue/spool.ts';
+import { tmpfsUnavailable } from '../../helpers/tmpfs.ts';
 
-function mountable(): string | null {
-  if (process.getuid?.() !== 0) return 'needs root to mount a tmpfs';
-  const probe = mkdtempSync(join(tmpdir(), 'mailstop-tmpfs-probe-'));
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', probe], { stdio: 'ignore' });
-    execFileSync('umount', [probe], { stdio: 'ignore' });
-    return null;
-  } catch {
-    return 'mount -t tmpfs is not permitted here';
-  } finally {
-    rmSync(probe, { recursive: true, force: true });
-  }
-}
-const skip = mountable();
+const skip = tmpfsUnavailable();
 if (skip) console.warn(`spool-full: skipped: ${skip}`);
 
 let dir = '';
