@@ -22,8 +22,8 @@ import { CHROMIUM, launchChromium, collectPageErrors } from './chromium.ts';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const artifacts = path.join(repo, 'test-artifacts');
-const PAGES = ['Overview', 'Queue', 'Delivery', 'Smart host', 'Logs', 'Domains', 'Aliases', 'Forwarding', 'Routes', 'Rewriting',
-  'Relaying', 'Access map', 'Block lists', 'Privacy & limits', 'Users', 'Certificates'];
+const PAGES = ['Overview', 'Queue', 'Delivery', 'Smart host', 'Logs', 'Domains', 'Aliases', 'Virtual users', 'Forwarding', 'Routes',
+  'Rewriting', 'Relaying', 'Access map', 'Block lists', 'Privacy & limits', 'Users', 'Certificates', 'DKIM & checks', 'Import'];
 
 let home: string;
 let engine: Engine;
