@@ -11,9 +11,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, type Page } from 'playwright-core';
 import { build } from 'vite';
-import { startConsole, type ConsoleHandle } from '../../engine/console/index.ts';
+import { type ConsoleHandle } from '../../engine/console/index.ts';
 import { createEngine, type Engine } from '../../engine/index.ts';
-import { CHROMIUM, launchChromium, collectPageErrors } from './chromium.ts';
+import { CHROMIUM, openConsoleInChromium } from './chromium.ts';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const artifacts = path.join(repo, 'test-artifacts');
@@ -52,12 +52,7 @@ beforeAll(async () => {
     },
   });
   await engine.start();
-  consoleHandle = await startConsole(engine, { address: '127.0.0.1', port: 0, home, staticDir: uiDir });
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  collectPageErrors(page, pageErrors);
-  await page.goto(consoleHandle.url);
-  await page.getByRole('heading', { name: 'Overview', level: 2 }).waitFor();
+  ({ consoleHandle, browser, page } = await openConsoleInChromium(engine, { home, staticDir: uiDir, pageErrors }));
 }, 120_000);
 
 afterAll(async () => {
