@@ -4,6 +4,7 @@
 // -bd) to the matching command. Exit codes are sysexits, which mail programs read.
 import { SmtpError, type Envelope } from '../contracts.ts';
 import { addressSyntaxError } from '../policy/address.ts';
+import { senderWarnings as identityWarnings } from '../host/identity.ts';
 import { loadSettings } from '../config/load.ts';
 import type { Command, Ctx } from './context.ts';
 import { findEngine, notRunningMessage } from './engine-link.ts';
@@ -13,18 +14,13 @@ import { parseSendmailArgs, SENDMAIL_USAGE, type SendmailRequest } from './sendm
 import { addFromIfMissing, endAtLoneDot, headerRecipients, qualify, removeBcc, uniqueAddresses } from './sendmail-message.ts';
 import { localUser, submitMessage } from './submit.ts';
 
-/** Sendmail's default trusted users (class t): they may set any sender without a warning. */
-const TRUSTED_USERS = new Set(['root', 'daemon', 'uucp']);
-
 /**
  * Sendmail's authwarnings case for the command line: an untrusted user set the
- * envelope sender with -f/-r to someone other than themselves. Pure, for tests.
+ * envelope sender with -f/-r to someone other than themselves. The same rule the
+ * maildrop pickup applies to other users' drops (host/identity.ts).
  */
 export function senderWarnings(req: SendmailRequest, user: string, hostname: string): string[] {
-  if (req.sender === undefined || TRUSTED_USERS.has(user)) return [];
-  const own = [user, `${user}@${hostname}`].map((a) => a.toLowerCase());
-  if (own.includes(req.sender.toLowerCase())) return [];
-  return [`${user} set sender to ${req.sender || '<>'} using -f`];
+  return req.sender === undefined ? [] : identityWarnings(user, req.sender, hostname);
 }
 
 /**
