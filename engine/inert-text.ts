@@ -17,6 +17,7 @@
 // eslint-disable-next-line no-control-regex
 const UNSAFE = /\r\n|[\x00-\x1f\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 // eslint-disable-next-line no-control-regex
+const UNSAFE_EACH = /[\x00-\x1f\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 const UNSAFE_TEST = /[\x00-\x1f\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 
 /** `\x1b`, `\x00`, `\x07`, `\x0d`; above U+00FF: `\u202e`. */
@@ -35,6 +36,14 @@ function escapeChar(c: string): string {
 export function inert(text: string): string {
   if (!UNSAFE_TEST.test(text)) return text;
   return text.replace(UNSAFE, (c) => (c === '\r\n' || c === '\n' || c === '\t' ? ' ' : escapeChar(c)));
+}
+
+/**
+ * Every unsafe character escaped, line breaks included (`a\x0ab`): for a value that
+ * must show exactly what was given, such as an address refused on the command line.
+ */
+export function escaped(text: string): string {
+  return UNSAFE_TEST.test(text) ? text.replace(UNSAFE_EACH, escapeChar) : text;
 }
 
 /** Does the text hold anything inert() would change? */

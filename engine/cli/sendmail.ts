@@ -4,6 +4,7 @@
 // -bd) to the matching command. Exit codes are sysexits, which mail programs read.
 import { SmtpError, type Envelope } from '../contracts.ts';
 import { addressSyntaxError } from '../policy/address.ts';
+import { escaped } from '../inert-text.ts';
 import { senderWarnings as identityWarnings } from '../host/identity.ts';
 import { loadSettings } from '../config/load.ts';
 import type { Command, Ctx } from './context.ts';
@@ -31,18 +32,12 @@ export function senderWarnings(req: SendmailRequest, user: string, hostname: str
 export function checkCommandLineAddresses(req: SendmailRequest): void {
   if (req.sender !== undefined && req.sender !== '') {
     const why = addressSyntaxError(req.sender);
-    if (why) throw new UsageError(`bad sender address -f "${printable(req.sender)}": ${why}`);
+    if (why) throw new UsageError(`bad sender address -f "${escaped(req.sender)}": ${why}`);
   }
   for (const r of req.recipients) {
     const why = addressSyntaxError(r);
-    if (why) throw new UsageError(`bad recipient address "${printable(r)}": ${why}`);
+    if (why) throw new UsageError(`bad recipient address "${escaped(r)}": ${why}`);
   }
-}
-
-/** An address as it may be shown on one terminal line: control characters escaped. */
-function printable(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  return s.replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
 /** The envelope and stored bytes for a message read on stdin (pure, for tests). */
@@ -51,7 +46,7 @@ export function prepareMessage(req: SendmailRequest, input: Buffer, user: string
   const fromHeader = req.extractRecipients ? headerRecipients(message) : [];
   for (const r of fromHeader) {
     const why = addressSyntaxError(r);
-    if (why) throw new DataError(`bad recipient address "${printable(r)}" in the header (-t): ${why}`);
+    if (why) throw new DataError(`bad recipient address "${escaped(r)}" in the header (-t): ${why}`);
   }
   // With -t, header recipients are added to any named on the command line (Postfix's rule;
   // Sendmail 8 would drop the command-line ones, which surprises more than it helps).

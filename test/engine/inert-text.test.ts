@@ -1,7 +1,7 @@
 // Outside text made inert (issue 11 §3): what each control becomes, and the
 // ASCII form of our own reply text.
 import { describe, expect, it } from 'vitest';
-import { asciiReply, inert, terminalSafeJson } from '../../engine/inert-text.ts';
+import { asciiReply, escaped, inert, terminalSafeJson } from '../../engine/inert-text.ts';
 
 describe('inert', () => {
   const cases: { name: string; got: string; want: string }[] = [
@@ -19,6 +19,13 @@ describe('inert', () => {
   it('is idempotent', () => {
     const once = inert('\x1b[2J\x00\r');
     expect(inert(once)).toBe(once);
+  });
+});
+
+describe('escaped', () => {
+  it('shows every control, line breaks included, and leaves plain text as it is', () => {
+    expect(escaped('evil@x.test\r\nRCPT TO:<v@y>\u202e')).toBe('evil@x.test\\x0d\\x0aRCPT TO:<v@y>\\u202e');
+    expect(escaped('alice@example.com')).toBe('alice@example.com');
   });
 });
 
