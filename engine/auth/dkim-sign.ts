@@ -23,6 +23,7 @@ import { dkimSign } from 'mailauth/lib/dkim/sign.js';
 import type { DkimKey, Settings } from '../config/schema.ts';
 import type { ClientInfo, OutboundMessage } from '../contracts.ts';
 import { DkimError, readPrivateKey } from './dkim-keys.ts';
+import { buffer } from 'node:stream/consumers';
 
 export interface SignDeps {
   settings: Settings;
@@ -135,7 +136,7 @@ export async function signOutbound(message: OutboundMessage, deps: SignDeps): Pr
   }
   if (message.body === '8BITMIME' && deps.toSevenBit) {
     try {
-      const seven = deps.toSevenBit(await readAll(message.open()));
+      const seven = deps.toSevenBit(await buffer(message.open()));
       message = { ...message, body: '7BIT', size: seven.length, open: () => Readable.from([seven]) };
     } catch (err) {
       log(`DKIM: not signed: the message could not be read (${(err as Error).message}); sending it unsigned`);
@@ -172,12 +173,6 @@ export async function signOutbound(message: OutboundMessage, deps: SignDeps): Pr
     size: message.size + head.length,
     open: () => Readable.from(prefixed(head, message.open())),
   };
-}
-
-async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const c of stream as AsyncIterable<Buffer | string>) chunks.push(Buffer.isBuffer(c) ? c : Buffer.from(c));
-  return Buffer.concat(chunks);
 }
 
 async function* prefixed(head: Buffer, rest: NodeJS.ReadableStream): AsyncGenerator<Buffer> {

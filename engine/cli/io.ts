@@ -5,6 +5,7 @@ import type { Readable, Writable } from 'node:stream';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { buffer } from 'node:stream/consumers';
 
 export interface CliIo {
   stdin: Readable & { isTTY?: boolean };
@@ -47,8 +48,4 @@ export function resolveHome(flag: string | undefined, env: NodeJS.ProcessEnv,
 }
 
 /** Reads a whole stream into one buffer (the message on stdin). */
-export async function readAll(stream: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
-  return Buffer.concat(chunks);
-}
+export const readAll = (stream: Readable): Promise<Buffer> => buffer(stream);

@@ -8,12 +8,7 @@ import { durationMs } from '../config/schema.ts';
 import type { QueueEntry } from '../contracts.ts';
 import type { ReportedRecipient } from '../bounce/dsn.ts';
 import type { QmgrDeps } from './types.ts';
-
-async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const c of stream) chunks.push(typeof c === 'string' ? Buffer.from(c) : c);
-  return Buffer.concat(chunks);
-}
+import { buffer } from 'node:stream/consumers';
 
 function firstReason(recipients: ReportedRecipient[]): string {
   const r = recipients.find((x) => x.lastReply) ?? recipients[0];
@@ -40,7 +35,7 @@ export async function notify(deps: QmgrDeps, entry: QueueEntry, recipients: Repo
   } else if (!shouldBounce(entry, kind, recipients)) {
     return; // NOTIFY=NEVER, or no recipient asked for this kind (RFC 3461 §4.1)
   }
-  const original = await readAll(deps.spool.open(entry.id));
+  const original = await buffer(deps.spool.open(entry.id));
   const dsn = buildDsn({
     entry, recipients, kind, reportingMta: deps.hostname(), original, now: deps.clock.now(), to,
     queueWarnMs: durationMs(d.queueWarn), queueReturnMs: durationMs(d.queueReturn),
