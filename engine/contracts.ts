@@ -184,6 +184,12 @@ export interface OutboundMessage {
   sender: string;
   /** Opens a fresh stream of the stored message (headers + body, CRLF lines). */
   open(): NodeJS.ReadableStream;
+  /**
+   * The same bytes in one buffer when the message is small (stored inline), read with
+   * one open and one read instead of a stream; undefined when it must be streamed.
+   * A wrapper that changes the content (DKIM signing) replaces it along with open().
+   */
+  bytes?(): Buffer | undefined;
   size: number;
   body?: '7BIT' | '8BITMIME';
   smtputf8?: boolean;

@@ -172,6 +172,10 @@ export async function signOutbound(message: OutboundMessage, deps: SignDeps): Pr
     ...message,
     size: message.size + head.length,
     open: () => Readable.from(prefixed(head, message.open())),
+    bytes: () => {
+      const rest = message.bytes?.();
+      return rest && Buffer.concat([head, rest]);
+    },
   };
 }
 

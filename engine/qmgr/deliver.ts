@@ -103,6 +103,7 @@ export function outboundOf(entry: QueueEntry, deps: Pick<QmgrDeps, 'spool'>): Ou
   return {
     id: entry.id, sender: entry.sender, size: entry.size,
     open: () => deps.spool.open(entry.id),
+    bytes: () => deps.spool.readInline(entry.id) ?? undefined,
     body: entry.body, smtputf8: entry.smtputf8, ret: entry.ret, envid: entry.envid, client: entry.client,
   };
 }

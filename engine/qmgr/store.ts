@@ -80,7 +80,9 @@ export class EntryStore {
 
   /** Durably remove an entry. Call inside locked(). */
   async drop(id: QueueId, why: RemoveWhy): Promise<void> {
-    await this.spool.remove(id);
+    // Only an admin's delete waits for the directory fsync: delivered or bounced mail
+    // (its DSN already queued durably) that a crash brings back is sent again, at-least-once.
+    await this.spool.remove(id, { sync: why === 'deleted' });
     if (this.index.delete(id)) this.emit({ type: 'queue:removed', id, why });
   }
 }

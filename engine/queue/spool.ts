@@ -1,7 +1,7 @@
 // The durable spool: per message a control file `qfID` and a data file `dfID`,
 // as Sendmail keeps them. Two layouts (control-file.ts), both read:
 //  - inline (version 2, messages up to INLINE_MAX): qf holds the record and then
-//    the message; df stays empty (it only reserved the ID while the message came in).
+//    the message; there is no df (entries written before 2026-12 have an empty one).
 //  - split (version 1, larger messages and every entry written before inline
 //    existed): df holds the message, qf the record alone.
 //
@@ -18,7 +18,7 @@
 // one queue file). Directory fsyncs of concurrent commits are shared (dir-sync.ts).
 // Half-written files are removed by scans (scan.ts) only after a grace period:
 // another process (the `mailstop sendmail` fallback) may still be writing them.
-import { closeSync, createReadStream, fdatasync, openSync, renameSync } from 'node:fs';
+import { closeSync, createReadStream, fdatasync, fstatSync, openSync, readSync, renameSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, statfs, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { PassThrough, pipeline, type Readable } from 'node:stream';
@@ -42,9 +42,6 @@ import { readHeaderBlockFd } from './read-headers.ts';
  */
 export const INLINE_MAX = 64 * 1024;
 
-/** Creating `dfID` with O_EXCL fails on a (never expected) ID collision; try a fresh ID. */
-const ID_ATTEMPTS = 5;
-
 /**
  * How long a free-space answer is reused: 1 s. In a second the spool grows by at
  * most what the disk can sync in that time (a few MB at the accept rates we see),
@@ -58,6 +55,12 @@ export function createSpool(dir: string): Spool {
   const dirSync = createDirSync(dir);
   /** IDs being written in this process: recovery must not take them for crash leftovers. */
   const writing = new Set<QueueId>();
+  /**
+   * Entries this process committed inline: they have a qf and nothing else, so their
+   * removal is one unlink. Any other entry (found at start, split, written by the CLI)
+   * may have a df too.
+   */
+  const qfOnly = new Set<QueueId>();
   /** Per-ID chain so update/remove/moveToCorrupt of one entry never interleave (one tfID at a time). */
   const chains = new Map<QueueId, Promise<void>>();
   let ready: Promise<void> | null = null;
@@ -129,30 +132,14 @@ export function createSpool(dir: string): Spool {
 
   async function begin(): Promise<SpoolWriter> {
     await ensureDir();
-    for (let attempt = 1; ; attempt++) {
-      const id = newQueueId();
-      try {
-        // dfID reserves the ID (O_EXCL) and shows scans a message in progress (young,
-        // its writer alive). A small message never writes it: it stays empty beside
-        // an inline qf, so it needs no fdatasync. Synchronous: see commitInline.
-        closeSync(openSync(path('df', id), 'wx', FILE_MODE));
-        return makeWriter(id);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= ID_ATTEMPTS) throw err;
-      }
-    }
-  }
-
-  /** Open the reserved (empty) `p` for appending and write `bufs` to it in full. */
-  async function appendTo(p: string, bufs: Buffer[]): Promise<FileHandle> {
-    const fh = await open(p, 'a');
-    try {
-      await writevAll(fh, bufs);
-      return fh;
-    } catch (err) {
-      await fh.close().catch(() => undefined);
-      throw err;
-    }
+    // No file yet: a small message is written once, at commit (commitInline); a large
+    // one creates its df when it outgrows INLINE_MAX. Every file is created with
+    // O_EXCL, so an ID collision the ID scheme does not foresee (queue-id.ts) fails
+    // the message (451, the client retries) instead of overwriting another.
+    // Creating a reservation file per message used to cost a create and an unlink
+    // in the spool directory, each waiting for its lock behind the journal commits
+    // of everyone's fdatasyncs.
+    return makeWriter(newQueueId());
   }
 
   function makeWriter(id: QueueId): SpoolWriter {
@@ -175,11 +162,22 @@ export function createSpool(dir: string): Spool {
         held.push(Buffer.from(chunk));
       } else {
         charge(bytes + chunk.length);
-        fh = await appendTo(path('df', id), [...held, chunk]);
+        const df = await open(path('df', id), 'ax', FILE_MODE); // O_EXCL: see begin()
+        created.df = true;
+        try {
+          await writevAll(df, [...held, chunk]);
+        } catch (err) {
+          await df.close().catch(() => undefined);
+          throw err;
+        }
+        fh = df;
         held = [];
       }
       bytes += chunk.length;
     }
+
+    /** What this writer created: only those files are its to remove (another writer may own a colliding ID's). */
+    const created = { df: false, tf: false, qf: false };
 
     async function discard(): Promise<void> {
       held = [];
@@ -188,7 +186,8 @@ export function createSpool(dir: string): Spool {
       } catch {
         // already closed by a failed commit: nothing left to release
       }
-      await Promise.allSettled([unlinkQuietly(path('df', id)), unlinkQuietly(path('tf', id)), unlinkQuietly(path('qf', id))]);
+      const mine = (['df', 'tf', 'qf'] as const).filter((k) => created[k]);
+      await Promise.allSettled(mine.map((k) => unlinkQuietly(path(k, id))));
       writing.delete(id);
       // What it wrote was charged to the free-space answer and is gone again: ask the
       // file system afresh (rare; removals of delivered mail only make the answer
@@ -196,7 +195,6 @@ export function createSpool(dir: string): Spool {
       free = null;
     }
 
-    /** Version 2: record and message in tfID, one fdatasync, renamed to qfID. */
     /**
      * Version 2: record and message in tfID, one fdatasync, renamed to qfID.
      * Creating, writing, closing and renaming a small file are page-cache work of
@@ -208,6 +206,7 @@ export function createSpool(dir: string): Spool {
       const head = Buffer.from(encodeInlineHead(entry));
       charge(head.length + bytes);
       const fd = openSync(path('tf', id), 'wx', FILE_MODE);
+      created.tf = true;
       try {
         writevAllSync(fd, [head, ...held]);
         held = [];
@@ -216,6 +215,7 @@ export function createSpool(dir: string): Spool {
         closeSync(fd);
       }
       renameSync(path('tf', id), path('qf', id));
+      created.qf = true;
     }
 
     /** Version 1: the data in dfID and the record in tfID, synced in parallel. */
@@ -224,6 +224,7 @@ export function createSpool(dir: string): Spool {
       // allSettled: on failure neither sync may still be running when discard() closes the file.
       const record = encodeControl(entry);
       charge(record.length);
+      created.tf = true;
       const synced = await Promise.allSettled([df.datasync(), writeSynced(path('tf', id), record)]);
       for (const r of synced) if (r.status === 'rejected') throw r.reason;
       await df.close();
@@ -251,8 +252,10 @@ export function createSpool(dir: string): Spool {
           if (fh) {
             await commitSplit(entry, fh);
             await rename(path('tf', id), path('qf', id));
+            created.qf = true;
           } else {
             await commitInline(entry);
+            qfOnly.add(id);
           }
           await dirSync();
           state = 'done';
@@ -370,14 +373,17 @@ export function createSpool(dir: string): Spool {
         }
       });
     },
-    async remove(id: QueueId): Promise<void> {
+    async remove(id: QueueId, opts: { sync?: boolean } = {}): Promise<void> {
       checkId(id);
       await serial(id, async () => {
         // qf first: without it the entry is gone even if we crash before the df goes.
         await unlinkQuietly(path('qf', id));
-        await unlinkQuietly(path('df', id));
-        await unlinkQuietly(path('tf', id));
-        await dirSync();
+        if (!qfOnly.delete(id)) await unlinkQuietly(path('df', id));
+        // No tf to remove: update() removes its own when it fails, a crash's is reaped by scans.
+        // Delivered mail is not worth a directory fsync of its own (Postfix does none either):
+        // should a crash undo the unlink, the entry is found again and sent once more
+        // (at-least-once); the next commit's fsync makes it durable anyway.
+        if (opts.sync !== false) await dirSync();
       });
     },
     open(id: QueueId): Readable {
@@ -398,6 +404,32 @@ export function createSpool(dir: string): Spool {
       // pipeline: a reader that stops early (headers only) also closes the file.
       pipeline(stored, out, () => undefined);
       return out;
+    },
+    readInline(id: QueueId): Buffer | null {
+      checkId(id);
+      const fd = openSync(path('qf', id), 'r');
+      try {
+        const size = fstatSync(fd).size;
+        // Record (a few hundred octets, more with many recipients) plus at most INLINE_MAX:
+        // anything bigger is a split entry, or one with a record so big a stream is better.
+        if (size > 2 * INLINE_MAX) return null;
+        const buf = Buffer.allocUnsafe(size);
+        let len = 0;
+        while (len < size) {
+          const n = readSync(fd, buf, len, size - len, len);
+          if (n === 0) break;
+          len += n;
+        }
+        const nl = buf.indexOf(0x0a);
+        if (nl < 0 || nl >= len) return null;
+        const decoded = decodeControl(buf.toString('utf8', 0, nl), id);
+        if (!decoded.ok || !decoded.inline) return null;
+        const data = buf.subarray(nl + 1, len);
+        const prepend = typeof decoded.entry.prepend === 'string' ? decoded.entry.prepend : '';
+        return prepend ? Buffer.concat([Buffer.from(prepend, 'utf8'), data]) : data; // as open() writes it
+      } finally {
+        closeSync(fd);
+      }
     },
     async readHeaders(id: QueueId): Promise<string> {
       checkId(id);

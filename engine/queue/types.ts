@@ -59,10 +59,15 @@ export interface Spool {
   begin(): Promise<SpoolWriter>;
   /** Durably replace an entry's control record (write temp, fsync, rename, fsync dir). */
   update(entry: QueueEntry): Promise<void>;
-  /** Remove both files of a finished or deleted entry. Missing files are not an error. */
-  remove(id: QueueId): Promise<void>;
+  /**
+   * Remove the files of a finished or deleted entry. Missing files are not an error.
+   * `sync: false` skips the directory fsync (delivered mail: a crash may bring it back, at-least-once).
+   */
+  remove(id: QueueId, opts?: { sync?: boolean }): Promise<void>;
   /** A fresh stream over the stored message. */
   open(id: QueueId): Readable;
+  /** The stored message in one buffer when it is stored inline (one open, one read); null otherwise. Throws when the entry is gone. */
+  readInline(id: QueueId): Buffer | null;
   /** The stored header block (up to the first empty line), as text. */
   readHeaders(id: QueueId): Promise<string>;
   /** Read every control record without recovering (used by `mailq` when the engine is down). */

@@ -244,16 +244,20 @@ async function transact(live: Live, p: SessionParams, key: string, from: string,
   // RFC 6152: 8-bit content is declared (BODY=8BITMIME) to a peer that offers it;
   // for any other peer it is converted to 7 bits (downgrade-8bit.ts), never sent raw.
   const eightBit = message.body === '8BITMIME';
-  let content: Readable | Buffer = message.open() as unknown as Readable;
+  let content: Readable | Buffer;
+  try {
+    // A small message is read in one go (spool.readInline), not streamed.
+    content = message.bytes?.() ?? message.open() as unknown as Readable;
+  } catch (err) {
+    return { outcome: unreadable(conn, err, recipients) };
+  }
   let size = message.size;
   if (eightBit && !internals._supportedExtensions.includes('8BITMIME')) {
     let raw: Buffer;
     try {
-      raw = await readAll(content);
+      raw = Buffer.isBuffer(content) ? content : await readAll(content);
     } catch (err) {
-      conn.close();
-      const reply = `cannot read the queued message: ${(err as Error).message}`;
-      return { outcome: { kind: 'done', lostDuring: 'message transfer', results: recipients.map((r) => ({ address: r.address, code: 0, reply })) } };
+      return { outcome: unreadable(conn, err, recipients) };
     }
     const { message: seven, converted } = downgrade8bit(raw, p.helo);
     if (converted > 0) t.note(`${p.hostName} does not offer 8BITMIME: ${converted} body part(s) converted to 7 bit (RFC 6152)`);
@@ -297,6 +301,13 @@ async function transact(live: Live, p: SessionParams, key: string, from: string,
     const beforeMail = !!replies && (replies.length === 0 || /^421[ -]/.test(replies[0]));
     return { outcome: transactionFailure(e, recipients, internals), beforeMail };
   }
+}
+
+/** The queued message could not be read (removed meanwhile, a disk error): nothing was sent, it stays queued. */
+function unreadable(conn: SMTPConnection, err: unknown, recipients: SessionRecipient[]): SessionOutcome {
+  conn.close();
+  const reply = `cannot read the queued message: ${(err as Error).message}`;
+  return { kind: 'done', lostDuring: 'message transfer', results: recipients.map((r) => ({ address: r.address, code: 0, reply })) };
 }
 
 /** The whole stored message (only for a 7-bit peer: at most smtp.maxMessageSize octets). */

@@ -62,15 +62,15 @@ describe('recover() beside a writer in another process', () => {
     expect(await engine.listCorrupt()).toEqual([]);
   });
 
-  it('a small message being written is an empty df until its commit, left alone as young', async () => {
+  it('a small message being written leaves no file until its commit, which writes its qf alone', async () => {
     const engine = createSpool(dir);
     await engine.recover();
     const w = await createSpool(dir).begin();
     await w.write(Buffer.from(MESSAGE));
-    expect(await readdir(dir)).toEqual(['df' + w.id]);
-    expect(await engine.recover()).toEqual({ entries: [], cleaned: 0, corrupt: [], young: 1 });
+    expect(await readdir(dir)).toEqual([]);
+    expect(await engine.recover()).toEqual({ entries: [], cleaned: 0, corrupt: [] });
     const committed = await w.commit(partial());
-    expect((await readdir(dir)).sort()).toEqual(['df' + committed.id, 'qf' + committed.id]);
+    expect(await readdir(dir)).toEqual(['qf' + committed.id]);
     expect((await engine.sweep(() => false)).entries).toEqual([committed]);
   });
 
@@ -132,7 +132,7 @@ describe('sweep()', () => {
     const got = await spool.sweep((id) => id === a.id);
     expect(got.entries).toEqual([b]);
     expect(got.corrupt).toEqual([]);
-    expect((await readdir(dir)).sort()).toEqual(['df' + a.id, 'df' + b.id, 'qf' + a.id, 'qf' + b.id].sort());
+    expect((await readdir(dir)).sort()).toEqual(['qf' + a.id, 'qf' + b.id].sort());
   });
 
   it('moves an unknown damaged entry aside (error path)', async () => {

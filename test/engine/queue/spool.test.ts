@@ -1,6 +1,7 @@
 // The spool on real files in a temp directory: what is committed survives a
 // restart byte for byte; what was not committed leaves nothing; crash leftovers
 // are cleaned or moved to corrupt/ (kept, listed) and never break the intact ones.
+import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -140,12 +141,13 @@ describe('crash leftovers', () => {
     { name: 'committed large entry (qf + df)', want: 'intact', split: true, make: async (s) => (await store(s, MESSAGE + 'x'.repeat(INLINE_MAX))).id },
     { name: 'entry in the version-1 layout', want: 'intact', split: true, make: async () => (await storeV1()).id },
     {
-      name: 'tf of an unfinished inline commit (with its empty df)',
+      name: 'tf of an unfinished inline commit (with the empty df releases before 2026-12 reserved it with)',
       want: 'cleaned',
       make: async (s) => {
         const e = await store(s);
         const whole = await readFile(join(dir, 'qf' + e.id));
         await rm(join(dir, 'qf' + e.id));
+        await writeFile(join(dir, 'df' + e.id), '');
         await writeFile(join(dir, 'tf' + e.id), whole.subarray(0, whole.length - 7)); // crash before its fdatasync
         return e.id;
       },
@@ -252,7 +254,8 @@ describe('crash leftovers', () => {
 
     const intact = made.filter((c) => c.want === 'intact');
     const left = (await readdir(dir)).sort();
-    expect(left).toEqual(['README', 'corrupt', ...intact.flatMap((c) => ['df' + c.id, 'qf' + c.id])].sort());
+    // An inline entry is its qf alone; a split or version-1 entry keeps its df.
+    expect(left).toEqual(['README', 'corrupt', ...intact.flatMap((c) => (c.split ? ['df' + c.id, 'qf' + c.id] : ['qf' + c.id]))].sort());
 
     // Kept, never deleted: every damaged entry's files are in corrupt/ and listed with its reason.
     const corruptFiles = await readdir(join(dir, 'corrupt'));
@@ -307,7 +310,7 @@ describe('update', () => {
   });
 
   const layouts: { name: string; make: (spool: Spool) => Promise<QueueEntry>; body: string; files: (id: string) => string[] }[] = [
-    { name: 'inline', make: (sp) => store(sp), body: MESSAGE, files: (id) => ['df' + id, 'qf' + id] },
+    { name: 'inline', make: (sp) => store(sp), body: MESSAGE, files: (id) => ['qf' + id] },
     { name: 'large (qf + df)', make: (sp) => store(sp, MESSAGE + 'y'.repeat(INLINE_MAX)), body: MESSAGE + 'y'.repeat(INLINE_MAX), files: (id) => ['df' + id, 'qf' + id] },
     { name: 'version 1', make: async (sp) => { await sp.recover(); return storeV1(); }, body: MESSAGE, files: (id) => ['df' + id, 'qf' + id] },
   ];
@@ -365,6 +368,32 @@ describe('reading and removing', () => {
     expect(await spool.readHeaders(headerOnly.id)).toBe('Subject: no body\r\n');
   });
 
+  it('readInline gives an inline message (with the header fields kept in its record) in one buffer, and null for a split one', async () => {
+    const spool = createSpool(dir);
+    const e = await store(spool, MESSAGE, { prepend: 'Received: from x\r\n' });
+    const whole = await text(spool.open(e.id));
+    expect(whole).toBe('Received: from x\r\n' + MESSAGE);
+    expect(spool.readInline(e.id)?.toString('utf8')).toBe(whole);
+    const large = await store(spool, MESSAGE + 'z'.repeat(INLINE_MAX));
+    expect(spool.readInline(large.id)).toBeNull();
+    const v1 = await storeV1();
+    expect(spool.readInline(v1.id)).toBeNull();
+    await spool.remove(e.id);
+    expect(() => spool.readInline(e.id)).toThrow(/ENOENT/);
+  });
+
+  it('removing delivered mail without the directory fsync removes every file of each layout', async () => {
+    const spool = createSpool(dir);
+    await spool.recover();
+    const made = [await store(spool), await store(spool, MESSAGE + 'z'.repeat(INLINE_MAX)), await storeV1()];
+    for (const e of made) await spool.remove(e.id, { sync: false });
+    expect(await readdir(dir)).toEqual([]);
+    // Another process's spool object (one found at start) does not know the layouts: same result.
+    const again = [await store(spool), await storeV1()];
+    for (const e of again) await createSpool(dir).remove(e.id, { sync: false });
+    expect(await readdir(dir)).toEqual([]);
+  });
+
   it('reading a missing entry fails clearly', async () => {
     const spool = createSpool(dir);
     await spool.recover();
@@ -388,8 +417,8 @@ describe('reading and removing', () => {
     const moved = await spool.moveToCorrupt(e.id, 'operator said so');
     expect(moved).toMatchObject({ name: e.id, reason: 'operator said so', size: expect.any(Number) });
     expect(await spool.list()).toEqual([]);
-    // Inline: the qf holds the record and the message, the df is empty.
-    expect(await readFile(join(dir, 'corrupt', 'df' + e.id), 'utf8')).toBe('');
+    // Inline: the qf holds the record and the message; there is no df.
+    expect(existsSync(join(dir, 'corrupt', 'df' + e.id))).toBe(false);
     expect((await readFile(join(dir, 'corrupt', 'qf' + e.id), 'utf8')).endsWith('\n' + MESSAGE)).toBe(true);
     expect(await spool.listCorrupt()).toEqual([moved]);
     await expect(spool.moveToCorrupt(e.id, 'again')).rejects.toThrow(/no files/);
