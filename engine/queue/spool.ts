@@ -18,7 +18,7 @@
 // one queue file). Directory fsyncs of concurrent commits are shared (dir-sync.ts).
 // Half-written files are removed by scans (scan.ts) only after a grace period:
 // another process (the `mailstop sendmail` fallback) may still be writing them.
-import { closeSync, createReadStream, fdatasync, fstatSync, openSync, readSync, renameSync } from 'node:fs';
+import { closeSync, createReadStream, fdatasync, fstatSync, open as fsOpen, openSync, readSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, statfs, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { PassThrough, pipeline, type Readable } from 'node:stream';
@@ -197,15 +197,17 @@ export function createSpool(dir: string): Spool {
 
     /**
      * Version 2: record and message in tfID, one fdatasync, renamed to qfID.
-     * Creating, writing, closing and renaming a small file are page-cache work of
-     * ~100 µs together, done synchronously: through libuv's thread pool (4 threads
-     * by default) each would queue behind the fdatasyncs of other sessions, which
-     * hold those threads for milliseconds. Only the fdatasync goes to the pool.
+     * Writing and closing a small file are page-cache work done synchronously. The
+     * create and the rename go through libuv's pool (UV_THREADPOOL_SIZE=16, set by
+     * bin/): both take the spool directory's lock, which waits behind the journal
+     * commits that everyone's fdatasyncs force; done synchronously they held the one
+     * JavaScript thread for half a millisecond per message under load.
      */
     async function commitInline(entry: QueueEntry): Promise<void> {
       const head = Buffer.from(encodeInlineHead(entry));
       charge(head.length + bytes);
-      const fd = openSync(path('tf', id), 'wx', FILE_MODE);
+      const fd = await new Promise<number>((resolve, reject) =>
+        fsOpen(path('tf', id), 'wx', FILE_MODE, (err, d) => (err ? reject(err) : resolve(d))));
       created.tf = true;
       try {
         writevAllSync(fd, [head, ...held]);
@@ -214,7 +216,7 @@ export function createSpool(dir: string): Spool {
       } finally {
         closeSync(fd);
       }
-      renameSync(path('tf', id), path('qf', id));
+      await rename(path('tf', id), path('qf', id));
       created.qf = true;
     }
 

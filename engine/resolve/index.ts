@@ -11,6 +11,9 @@ import { resolveAddress } from './expand.ts';
 import { createUserDirectory } from './local-users.ts';
 import { fail, step, verdicts, type MxLookup, type Walk } from './walk.ts';
 
+/** Our own uid never changes while we run; asked once, not per address. */
+const OUR_UID = process.getuid?.() ?? -1;
+
 export type { MxLookup } from './walk.ts';
 export { parseAddress, isLocalDomain } from './address.ts';
 export { findRoute, routeTarget, formatRoute } from './routes.ts';
@@ -47,7 +50,7 @@ export function createResolver(deps: ResolverDeps): Resolver {
         destinations: [],
         failures: [],
         seen: new Set(),
-        uid: process.getuid?.() ?? -1,
+        uid: OUR_UID,
       };
       step(w, 'input', original);
       await resolveAddress(w, original, 0, []);
