@@ -1,9 +1,11 @@
 // Queue IDs: 14 characters of [0-9A-Za-z] that sort by arrival time as plain
 // strings, like Sendmail's (which encode time + pid + a sequence letter).
 //
-// Owns: generating IDs. Never: touching the disk. The spool creates the data file
-// with O_EXCL, so even a collision we did not foresee (two engines in separate PID
-// namespaces in the same millisecond) is caught there and retried, never overwritten.
+// Owns: generating IDs. Never: touching the disk. Unique by construction within
+// one PID namespace (below); the spool creates every file with O_EXCL, so a
+// collision we did not foresee (two writers in separate PID namespaces sharing a
+// spool in the same millisecond) fails that message while it is being written
+// (the client gets a 451 and retries) rather than overwriting the other's.
 //
 // Layout (all base 62, most significant digit first):
 //   7 chars  milliseconds since the epoch  (62^7 ms ≈ 111 years: good until 2081)
