@@ -1,11 +1,12 @@
 // Queue IDs: 14 characters of [0-9A-Za-z] that sort by arrival time as plain
 // strings, like Sendmail's (which encode time + pid + a sequence letter).
 //
-// Owns: generating IDs. Never: touching the disk. Unique by construction within
-// one PID namespace (below); the spool creates every file with O_EXCL, so a
-// collision we did not foresee (two writers in separate PID namespaces sharing a
-// spool in the same millisecond) fails that message while it is being written
-// (the client gets a 451 and retries) rather than overwriting the other's.
+// Owns: generating IDs. Never: touching the disk. Unique by construction among
+// the processes of one PID namespace (below), and only one engine writes a spool
+// (the pid lock; the CLI writes it only while no engine runs). The spool creates
+// its files with O_EXCL, which also catches two writers racing on one ID; what it
+// cannot catch is a commit renamed onto an older qf of the same ID, which would
+// take two processes with the same pid digits writing in the same millisecond.
 //
 // Layout (all base 62, most significant digit first):
 //   7 chars  milliseconds since the epoch  (62^7 ms ≈ 111 years: good until 2081)
