@@ -103,6 +103,9 @@ export async function signOutbound(message: OutboundMessage, deps: SignDeps): Pr
   const log = deps.log ?? (() => undefined);
   let domain: string | null = null;
   try {
+    // A small message is read once (spool.readInline) and every pass below reads that copy.
+    const small = message.bytes?.();
+    if (small) message = { ...message, open: () => Readable.from([small]), bytes: () => small };
     domain = fromDomain(await readHeaderText(() => message.open()));
   } catch (err) {
     log(`DKIM: not signed: the message could not be read (${(err as Error).message}); sending it unsigned`);
@@ -137,7 +140,7 @@ export async function signOutbound(message: OutboundMessage, deps: SignDeps): Pr
   if (message.body === '8BITMIME' && deps.toSevenBit) {
     try {
       const seven = deps.toSevenBit(await buffer(message.open()));
-      message = { ...message, body: '7BIT', size: seven.length, open: () => Readable.from([seven]) };
+      message = { ...message, body: '7BIT', size: seven.length, open: () => Readable.from([seven]), bytes: () => seven };
     } catch (err) {
       log(`DKIM: not signed: the message could not be read (${(err as Error).message}); sending it unsigned`);
       return message;
