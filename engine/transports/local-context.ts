@@ -20,6 +20,8 @@ export interface LocalContext {
 export const DEFAULT_LOCK_TIMEOUT_MS = 10_000;
 
 export async function readMessage(message: OutboundMessage): Promise<Buffer> {
+  const small = message.bytes?.(); // one read for a message stored inline
+  if (small) return small;
   const chunks: Buffer[] = [];
   for await (const chunk of message.open()) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
   return Buffer.concat(chunks);

@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createCleanup } from '../../engine/cleanup/index.ts';
 import { SettingsSchema } from '../../engine/config/schema.ts';
 import { createEngine, type Engine } from '../../engine/index.ts';
-import { createSpool } from '../../engine/queue/spool.ts';
+import { createSpool, INLINE_MAX } from '../../engine/queue/spool.ts';
 import { startScriptedSmtp, type ScriptedSmtp } from '../helpers/scripted-smtp.ts';
 import { startHarness, type Harness } from './harness.ts';
 
@@ -124,7 +124,8 @@ describe('the sendmail fallback writing the spool while the engine starts', () =
       { sender: 'alice@sender.test', recipients: [{ address: 'bob@dest.test' }] },
       { address: '', protocol: 'local', daemon: 'cli' }, stdin, { lineEndings: 'lf' },
     );
-    stdin.write('Subject: written slowly\n\n');
+    // A small message has no file until its commit; one past INLINE_MAX streams to its df as it comes.
+    stdin.write('Subject: written slowly\n\n' + `${'x'.repeat(76)}\n`.repeat(Math.ceil(INLINE_MAX / 76)));
     await waitFor(async () => (await fs.readdir(spoolDir)).some((n) => n.startsWith('df')));
 
     await h.engine.start(); // recover() runs now, beside the half-written df
