@@ -66,6 +66,8 @@ export interface RelaySink {
   readonly open: number;
   readonly inData: number;
   setOptions(o: RelaySinkOptions): void;
+  /** Start maxOpen / maxInData again from what is open now. */
+  resetPeaks(): void;
   /** Polls until fn() is true; rejects after timeoutMs with what. */
   until(fn: () => boolean, what: string, timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
@@ -176,6 +178,7 @@ export async function startRelaySink(initial: RelaySinkStart = {}): Promise<Rela
     get open() { return open; },
     get inData() { return inData; },
     setOptions(o) { opts = o; },
+    resetPeaks() { maxOpen = open; maxInData = inData; },
     async until(fn, what, timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;
       while (!fn()) {
