@@ -46,6 +46,8 @@ export interface RelaySinkOptions {
   holdDataMs?: number;
   /** Hold every MAIL FROM reply this long (ms) and judge pipelining meanwhile. Default 0 = not judged. */
   holdMailMs?: number;
+  /** Called just after a 2xx for a message went out (a test may kill the sender right there). */
+  onAccepted?: (m: RelayMessage) => void;
 }
 
 export interface RelaySinkStart extends RelaySinkOptions {
@@ -65,6 +67,8 @@ export interface RelaySink {
   /** Connections open now / messages in DATA now. */
   readonly open: number;
   readonly inData: number;
+  /** Messages received in full whose reply we are still holding. */
+  readonly held: number;
   setOptions(o: RelaySinkOptions): void;
   /** Start maxOpen / maxInData again from what is open now. */
   resetPeaks(): void;
@@ -87,6 +91,7 @@ export async function startRelaySink(initial: RelaySinkStart = {}): Promise<Rela
   let maxOpen = 0;
   let inData = 0;
   let maxInData = 0;
+  let held = 0;
 
   const server = new SMTPServer({
     name: 'relay-sink.test',
@@ -135,11 +140,14 @@ export async function startRelaySink(initial: RelaySinkStart = {}): Promise<Rela
         };
         messages.push(m);
         const reply = opts.dataReply?.(m);
+        held++;
         setTimeout(() => {
           inData--;
+          held--;
           if (reply && /^[45]/.test(reply)) return cb(replyError(reply));
           m.accepted = true;
           cb(null, `Ok: queued as relay${messages.length}`);
+          opts.onAccepted?.(m);
         }, opts.holdDataMs ?? 0);
       });
     },
@@ -177,6 +185,7 @@ export async function startRelaySink(initial: RelaySinkStart = {}): Promise<Rela
     get maxInData() { return maxInData; },
     get open() { return open; },
     get inData() { return inData; },
+    get held() { return held; },
     setOptions(o) { opts = o; },
     resetPeaks() { maxOpen = open; maxInData = inData; },
     async until(fn, what, timeoutMs = 10_000) {
