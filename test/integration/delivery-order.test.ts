@@ -4,10 +4,11 @@
 //   attempt holds its slot for its whole SMTP session, so the next hop never sees
 //   more than that many sessions from us at once — idle cached ones included
 //   (transports/index.ts keeps at most that many per destination);
-// - a flush takes the queue oldest first (qmgr/select.ts) and the limiter is FIFO,
-//   so message k starts only after every older message has started: at most
-//   concurrency − 1 older messages can still be on the wire when k arrives, and
-//   with concurrency 1 the next hop gets the queue in arrival order exactly.
+// - a flush takes the queue oldest first (qmgr/select.ts), mail relayed as it
+//   arrives is tried in arrival order, and the limiter is FIFO, so message k
+//   starts only after every older message has started: at most concurrency − 1
+//   older messages can still be on the wire when k arrives, and with concurrency 1
+//   the next hop gets the queue in arrival order exactly.
 // A faster delivery path (a worker, batched sessions) must keep both.
 //
 // Real parts: `mailstop serve` as a child process, `mailstop flush` and `config
@@ -22,6 +23,8 @@ const CONCURRENCY = 3;
 const MESSAGES = 50;
 /** Long enough that every slot is busy while the backlog drains, short enough for a quick test. */
 const HOLD_DATA_MS = 25;
+/** For mail relayed as it arrives: slower than one client submits, so attempts wait for a slot. */
+const SLOW_HOLD_MS = 100;
 
 let world: World;
 let relay: RelaySink;
@@ -59,6 +62,11 @@ async function queue(tag: string, count: number): Promise<string[]> {
     conn.quit();
   }
   return ids;
+}
+
+async function configSet(key: string, value: string): Promise<void> {
+  const r = await runCli(world.home, ['config', 'set', key, value]);
+  expect(r.code, r.stderr + r.stdout).toBe(0);
 }
 
 async function flush(tag: string): Promise<void> {
@@ -101,13 +109,26 @@ describe(`a backlog of ${MESSAGES} to one smart host`, () => {
   }, 30_000);
 
   it('with delivery.concurrency set to 1 (no restart) the smart host gets the queue in arrival order, one session at a time', async () => {
-    const set = await runCli(world.home, ['config', 'set', 'delivery.concurrency', '1']);
-    expect(set.code, set.stderr + set.stdout).toBe(0);
+    await configSet('delivery.concurrency', '1');
     const ids = await queue('fifo', MESSAGES);
     // Sessions left idle by the first test may still be parked here; count from now, in DATA.
     relay.resetPeaks();
     await flush('fifo');
     expect(relay.maxInData).toBe(1);
     expect(arrivals(ids)).toEqual(ids);
+  }, 30_000);
+
+  it('mail relayed as it arrives (whenonline) keeps the same bounds: arrival order within the concurrency', async () => {
+    await configSet('delivery.concurrency', String(CONCURRENCY));
+    await configSet('delivery.mode', 'whenonline');
+    // Each arrival is tried at once; a next hop slower than the arrivals makes them queue for a slot.
+    relay.setOptions({ holdDataMs: SLOW_HOLD_MS });
+    relay.resetPeaks();
+    const ids = await queue('live', MESSAGES);
+    await relay.until(() => ids.every((id) => relay.messages.some((m) => m.messageId === id && m.accepted)), 'every message at the smart host');
+    expect(relay.maxOpen).toBeLessThanOrEqual(CONCURRENCY);
+    expect(relay.maxInData).toBe(CONCURRENCY);
+    const overtaken = overtakenBy(ids, arrivals(ids));
+    expect(Math.max(...overtaken), `older messages arriving after a younger one: ${overtaken.join(' ')}`).toBeLessThanOrEqual(CONCURRENCY - 1);
   }, 30_000);
 });
