@@ -3,7 +3,8 @@
 // the delivery path does for speed — connections kept open, PIPELINING (RFC 2920),
 // results committed in batches — a 4xx for one message (or one recipient) must
 // defer exactly that one, with the server's reply in mailq, while every other
-// message is delivered once and only once.
+// message is delivered once and only once; a 421 that ends the session defers
+// that message and the rest continue on a new connection.
 //
 // Real parts: `mailstop serve` as a child process, the CLI's `flush` and `mailq`,
 // and a loopback smtp-server as the smart host that counts connections, sees
@@ -118,6 +119,35 @@ describe('several messages over one pipelined connection', () => {
     expect(await flush(from)).toMatch(/flush: 1 attempted, 1 sent, 0 deferred/);
     const got = acceptedCopies();
     for (const [i, id] of ids.entries()) expect(got.get(`${id} r${i + 1}@dest.test`), id).toBe(1);
+    expect(await mailqJson(from)).toEqual([]);
+  }, 30_000);
+
+  it('a 421 (server closing) after the third message\'s "." defers that one; the rest go on a new connection, once each', async () => {
+    const from = 'close421@sender.test';
+    const ids = [1, 2, 3, 4, 5, 6].map((i) => `close421-${i}@sender.test`);
+    relay.setOptions({
+      holdMailMs: HOLD_MAIL_MS,
+      // smtp-server hangs up after a 421 (RFC 5321 §3.8).
+      dataReply: (m) => (m.messageId === ids[2] ? '421 4.3.2 Shutting down for maintenance (test 13)' : undefined),
+    });
+    await submit(from, ids.map((id, i) => ({ id, to: [`c${i + 1}@dest.test`] })));
+    const before = relay.messages.length;
+
+    expect(await flush(from)).toMatch(/flush: 6 attempted, 5 sent, 1 deferred, 0 bounced/);
+    const round = relay.messages.slice(before);
+    expect(round.map((m) => m.messageId)).toEqual(ids);
+    const [first, second] = [round[0].connection, round[3].connection];
+    expect(round.map((m) => m.connection), 'the closed session is not used again').toEqual([first, first, first, second, second, second]);
+    expect(second).not.toBe(first);
+
+    const queued = await mailqJson(from);
+    expect(queued.map((q) => q.recipients.map((r) => r.address))).toEqual([['c3@dest.test']]);
+    expect(queued[0].recipients[0].delay_reason).toMatch(/^421 .*Shutting down for maintenance \(test 13\)/);
+
+    relay.setOptions({ holdMailMs: HOLD_MAIL_MS });
+    expect(await flush(from)).toMatch(/flush: 1 attempted, 1 sent, 0 deferred/);
+    const got = acceptedCopies();
+    for (const [i, id] of ids.entries()) expect(got.get(`${id} c${i + 1}@dest.test`), id).toBe(1);
     expect(await mailqJson(from)).toEqual([]);
   }, 30_000);
 
