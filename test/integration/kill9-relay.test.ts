@@ -28,6 +28,8 @@ const HOLD_DATA_MS = 30;
 /** Before the second kill: far slower than the engine accepts, so a backlog builds for the third. */
 const SLOW_HOLD_MS = 100;
 const CLIENTS = 4;
+/** After a kill, time for bytes the dead engine wrote to reach the smart host (loopback: far less). */
+const SETTLE_MS = 200;
 
 let world: World;
 let relay: RelaySink;
@@ -104,6 +106,9 @@ describe('kill -9 while relaying to a smart host that accepts', () => {
       return [...acked].filter((id) => !got.has(id)).length;
     };
     const restart = async () => {
+      // What the killed engine had already written may still be in our socket buffers:
+      // let it arrive, so the copy counts for the life that sent it.
+      await sleep(SETTLE_MS);
       boundaries.push(Date.now());
       served = await startServe(world.home);
       return boundaries[boundaries.length - 1];
