@@ -133,9 +133,9 @@ export function createSpool(dir: string): Spool {
   async function begin(): Promise<SpoolWriter> {
     await ensureDir();
     // No file yet: a small message is written once, at commit (commitInline); a large
-    // one creates its df when it outgrows INLINE_MAX. Every file is created with
-    // O_EXCL, so an ID collision the ID scheme does not foresee (queue-id.ts) fails
-    // the message (451, the client retries) instead of overwriting another.
+    // one creates its df when it outgrows INLINE_MAX. Both are created with O_EXCL:
+    // two writers racing on one ID fail one message (451, the client retries) rather
+    // than mixing two (queue-id.ts says why IDs do not collide in the first place).
     // Creating a reservation file per message used to cost a create and an unlink
     // in the spool directory, each waiting for its lock behind the journal commits
     // of everyone's fdatasyncs.
