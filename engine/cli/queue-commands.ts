@@ -6,30 +6,26 @@ import { modeLabel } from '../config/modes.ts';
 import fs from 'node:fs/promises';
 import type { ActionResult, EngineApi, EngineEvent, EngineStatus, FlushOptions, QueueSelector } from '../api.ts';
 import type { QueueEntry } from '../contracts.ts';
-import { formatMailq, toPostqueueJson } from '../queue/listing.ts';
+import { mailqChunks, toPostqueueJson } from '../queue/listing.ts';
 import { terminalSafeJson } from '../inert-text.ts';
 import { createSpool } from '../queue/spool.ts';
 import { bool, str, strs } from './args.ts';
 import { prepare, withEngine, type Command, type Ctx } from './context.ts';
-import { findEngine, isPermissionDenied, notRunningMessage, NotOwnerError } from './engine-link.ts';
+import { findEngine, isPermissionDenied, notRunningMessage, NotOwnerError, type EngineLink } from './engine-link.ts';
 import { EX_NOINPUT, EX_NOPERM, EX_OK, EX_TEMPFAIL, EX_UNAVAILABLE, UsageError } from './exit-codes.ts';
 import { err, out, type CliIo } from './io.ts';
 import { spoolDir } from './paths.ts';
 import { refuseQueueCommand } from './restrict.ts';
 
-/** The queue, from the engine when it runs, else from the spool files. */
-export async function readQueue(home: string): Promise<{ entries: QueueEntry[]; running: boolean }> {
-  const api = await findEngine(home);
-  if (api) {
-    try { return { entries: await api.listQueue(), running: true }; } finally { api.close(); }
-  }
+/** The queue from the spool files, when no engine runs. */
+async function readSpool(home: string): Promise<QueueEntry[]> {
   const dir = spoolDir(home);
   try {
     await fs.access(dir);
   } catch {
-    return { entries: [], running: false }; // never started, nothing ever queued
+    return []; // never started, nothing ever queued
   }
-  return { entries: await createSpool(dir).list(), running: false };
+  return createSpool(dir).list();
 }
 
 /**
@@ -41,12 +37,51 @@ function asStopped(e: QueueEntry): QueueEntry {
   return e.state === 'active' ? { ...e, state: 'deferred', reason: e.reason ?? 'Deferred: mailstop is not running' } : e;
 }
 
+/** Writes the pieces in order, waiting whenever `out` is full (a pager, a slow pipe). */
+async function writePieces(out: NodeJS.WritableStream, pieces: Iterable<string>): Promise<void> {
+  for (const piece of pieces) {
+    if (!out.write(piece)) await new Promise((resolve) => out.once('drain', resolve));
+  }
+}
+
+const isUnknownMethod = (e: unknown) => e instanceof Error && e.message.startsWith('unknown method:');
+
+/**
+ * The Sendmail layout from a running engine, made there and carried as text
+ * (host/index.ts); true when done, false when the engine predates that (the
+ * caller then lists the entries itself).
+ */
+async function streamFromEngine(api: EngineLink, io: CliIo): Promise<boolean> {
+  try {
+    await api.streamText('mailq', io.stdout);
+    return true;
+  } catch (e) {
+    if (isUnknownMethod(e)) return false;
+    throw e;
+  }
+}
+
+/**
+ * `mailq`: the listing is written as it is made, in pieces (listing.ts
+ * mailqChunks), never as one string of the whole queue.
+ */
 export async function printQueue(home: string, io: CliIo, json: boolean): Promise<number> {
   const refused = await refuseQueueCommand(home, 'restrictmailq', io);
   if (refused !== null) return refused;
-  let read: Awaited<ReturnType<typeof readQueue>>;
+  let entries: QueueEntry[];
   try {
-    read = await readQueue(home);
+    const api = await findEngine(home);
+    if (api) {
+      try {
+        if (!json && (await streamFromEngine(api, io))) return EX_OK;
+        entries = await api.listQueue();
+      } finally {
+        api.close();
+      }
+    } else {
+      // Both layouts tell the same story: a stopped engine delivers nothing.
+      entries = (await readSpool(home)).map(asStopped);
+    }
   } catch (e) {
     // Another user's private home, the engine's refusal (restrictmailq), or a stopped
     // system instance whose spool only its owner may read: one line each.
@@ -60,13 +95,11 @@ export async function printQueue(home: string, io: CliIo, json: boolean): Promis
     }
     throw e;
   }
-  // Both layouts tell the same story: a stopped engine delivers nothing.
-  const entries = read.running ? read.entries : read.entries.map(asStopped);
   if (json) {
     // A parser reads the same values; a terminal shows DEL, C1 and direction marks as \u escapes.
-    for (const e of entries) out(io, terminalSafeJson(JSON.stringify(toPostqueueJson(e))));
+    await writePieces(io.stdout, entries.map((e) => terminalSafeJson(JSON.stringify(toPostqueueJson(e))) + '\n'));
   } else {
-    io.stdout.write(formatMailq(entries, { spoolDir: spoolDir(home) }));
+    await writePieces(io.stdout, mailqChunks(entries, { spoolDir: spoolDir(home) }));
   }
   return EX_OK;
 }

@@ -67,28 +67,47 @@ function statusText(entry: QueueEntry, now: number): string {
 const angle = (address: string) => `<${inert(address)}>`;
 
 /**
- * Sendmail's `mailq` output, ending with a newline. Every entry has a status line
- * and one line per pending recipient, so a single-recipient entry is always three
- * lines — what `sed -n '5~3p'` counts on. Entries print in the order given
- * (Spool.list() returns them by ID, i.e. by arrival).
+ * Output is handed over in pieces of about this many characters: `mailq` over
+ * 100 000 messages never holds its whole listing (~13 MB) as one string, and
+ * `mailq | head` stops after the first piece or two.
  */
-export function formatMailq(entries: QueueEntry[], opts: MailqOptions): string {
+export const MAILQ_CHUNK = 64 * 1024;
+
+/**
+ * Sendmail's `mailq` output, in pieces of about MAILQ_CHUNK characters, the last
+ * ending with a newline. Every entry has a status line and one line per pending
+ * recipient, so a single-recipient entry is always three lines — what
+ * `sed -n '5~3p'` counts on. Entries print in the order given (Spool.list()
+ * returns them by ID, i.e. by arrival). Lazy: each piece is formatted when asked for.
+ */
+export function* mailqChunks(entries: readonly QueueEntry[], opts: MailqOptions): Generator<string> {
   const now = opts.now ?? Date.now();
   const n = entries.length;
-  if (n === 0) return `${opts.spoolDir} is empty\n\t\tTotal requests: 0\n`;
-  const active = opts.active ?? new Set(entries.filter((e) => e.state === 'active').map((e) => e.id));
-  const lines = [`\t\t${opts.spoolDir} (${n} request${n === 1 ? '' : 's'})`, HEADER];
+  if (n === 0) {
+    yield `${opts.spoolDir} is empty\n\t\tTotal requests: 0\n`;
+    return;
+  }
+  const active = opts.active;
+  let text = `\t\t${opts.spoolDir} (${n} request${n === 1 ? '' : 's'})\n${HEADER}\n`;
   for (const e of entries) {
-    const marker = active.has(e.id) ? '*' : e.state === 'hold' ? 'X' : ' ';
+    const marker = (active ? active.has(e.id) : e.state === 'active') ? '*' : e.state === 'hold' ? 'X' : ' ';
     const sender = e.sender === '' ? 'MAILER-DAEMON' : angle(e.sender);
-    lines.push(`${e.id.padEnd(14)}${marker}${String(e.size).padStart(8)} ${formatQueueTime(e.arrivalTime)} ${sender}`);
-    lines.push(`${STATUS_INDENT}(${statusText(e, now)})`);
+    text += `${e.id.padEnd(14)}${marker}${String(e.size).padStart(8)} ${formatQueueTime(e.arrivalTime)} ${sender}\n`;
+    text += `${STATUS_INDENT}(${statusText(e, now)})\n`;
     for (const r of e.recipients) {
-      if (r.status === 'pending') lines.push(RECIPIENT_INDENT + angle(r.address));
+      if (r.status === 'pending') text += `${RECIPIENT_INDENT}${angle(r.address)}\n`;
+    }
+    if (text.length >= MAILQ_CHUNK) {
+      yield text;
+      text = '';
     }
   }
-  lines.push(`\t\tTotal requests: ${n}`);
-  return lines.join('\n') + '\n';
+  yield `${text}\t\tTotal requests: ${n}\n`;
+}
+
+/** The whole of mailqChunks() as one string (small queues, tests, the desktop's copy). */
+export function formatMailq(entries: readonly QueueEntry[], opts: MailqOptions): string {
+  return [...mailqChunks(entries, opts)].join('');
 }
 
 /** One message as Postfix's `postqueue -j` prints it, plus Mailstop's scheduling fields. */

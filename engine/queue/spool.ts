@@ -28,7 +28,7 @@ import { decodeControl, encodeControl, encodeInlineHead } from './control-file.t
 import { createCorruptArea } from './corrupt.ts';
 import { createDirSync } from './dir-sync.ts';
 import { DIR_MODE, FILE_MODE, inBatches, isMissing, unlinkQuietly, writeFileSynced, writeSynced, writevAll, writevAllSync } from './fs-util.ts';
-import { readHead, readHeadFd } from './head.ts';
+import { readHead, readHeadFd, readRecord } from './head.ts';
 import { isQueueId, newQueueId } from './queue-id.ts';
 import type { RecoveryReport, ScanOptions, Spool, SpoolWriter } from './types.ts';
 import { scanSpool, type ScannedControl } from './scan.ts';
@@ -41,6 +41,9 @@ import { readHeaderBlockFd } from './read-headers.ts';
  * what update() copies when it rewrites an inline entry's record.
  */
 export const INLINE_MAX = 64 * 1024;
+
+/** What list() reads of each control file at first: a record with a few recipients fits. */
+const LIST_READ = 4096;
 
 /** Creating `dfID` with O_EXCL fails on a (never expected) ID collision; try a fresh ID. */
 const ID_ATTEMPTS = 5;
@@ -343,7 +346,12 @@ export function createSpool(dir: string): Spool {
       throw err;
     }
     const ids = names.filter((n) => n.startsWith('qf') && isQueueId(n.slice(2))).map((n) => n.slice(2)).sort();
-    const read = await inBatches(ids, readControlNow);
+    // Only the record is needed (not the inline message's length, as a scan checks).
+    const scratch = Buffer.allocUnsafe(LIST_READ);
+    const read = await inBatches(ids, (id) => {
+      const text = readRecord(path('qf', id), scratch);
+      return text === null ? null : decodeControl(text, id);
+    });
     // Damaged records are left alone here (list never modifies); recover() moves them.
     return read.flatMap((d) => (d && d.ok ? [d.entry] : []));
   }
