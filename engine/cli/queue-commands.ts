@@ -6,7 +6,8 @@ import { modeLabel } from '../config/modes.ts';
 import fs from 'node:fs/promises';
 import type { ActionResult, EngineApi, EngineEvent, EngineStatus, FlushOptions, QueueSelector } from '../api.ts';
 import type { QueueEntry } from '../contracts.ts';
-import { mailqChunks, toPostqueueJson } from '../queue/listing.ts';
+import { MAILQ_CHUNK, mailqChunks, mailqEntry, mailqHeader, mailqTotal, toPostqueueJson } from '../queue/listing.ts';
+import type { Spool } from '../queue/types.ts';
 import { terminalSafeJson } from '../inert-text.ts';
 import { createSpool } from '../queue/spool.ts';
 import { bool, str, strs } from './args.ts';
@@ -15,17 +16,18 @@ import { findEngine, isPermissionDenied, notRunningMessage, NotOwnerError, type 
 import { EX_NOINPUT, EX_NOPERM, EX_OK, EX_TEMPFAIL, EX_UNAVAILABLE, UsageError } from './exit-codes.ts';
 import { err, out, type CliIo } from './io.ts';
 import { spoolDir } from './paths.ts';
+import { TextBuffer } from './text-buffer.ts';
 import { refuseQueueCommand } from './restrict.ts';
 
-/** The queue from the spool files, when no engine runs. */
-async function readSpool(home: string): Promise<QueueEntry[]> {
+/** The spool, when no engine runs; null when there is none (never started, nothing ever queued). */
+async function stoppedSpool(home: string): Promise<Spool | null> {
   const dir = spoolDir(home);
   try {
     await fs.access(dir);
   } catch {
-    return []; // never started, nothing ever queued
+    return null;
   }
-  return createSpool(dir).list();
+  return createSpool(dir);
 }
 
 /**
@@ -38,7 +40,7 @@ function asStopped(e: QueueEntry): QueueEntry {
 }
 
 /** Writes the pieces in order, waiting whenever `out` is full (a pager, a slow pipe). */
-async function writePieces(out: NodeJS.WritableStream, pieces: Iterable<string>): Promise<void> {
+async function writePieces(out: NodeJS.WritableStream, pieces: Iterable<string | Uint8Array>): Promise<void> {
   for (const piece of pieces) {
     if (!out.write(piece)) await new Promise((resolve) => out.once('drain', resolve));
   }
@@ -68,20 +70,31 @@ async function streamFromEngine(api: EngineLink, io: CliIo): Promise<boolean> {
 export async function printQueue(home: string, io: CliIo, json: boolean): Promise<number> {
   const refused = await refuseQueueCommand(home, 'restrictmailq', io);
   if (refused !== null) return refused;
-  let entries: QueueEntry[];
   try {
     const api = await findEngine(home);
     if (api) {
       try {
         if (!json && (await streamFromEngine(api, io))) return EX_OK;
-        entries = await api.listQueue();
+        const entries = await api.listQueue();
+        await writePieces(io.stdout, json ? jsonLines(entries) : mailqChunks(entries, { spoolDir: spoolDir(home) }));
       } finally {
         api.close();
       }
-    } else {
-      // Both layouts tell the same story: a stopped engine delivers nothing.
-      entries = (await readSpool(home)).map(asStopped);
+      return EX_OK;
     }
+    // Both layouts tell the same story: a stopped engine delivers nothing.
+    const spool = await stoppedSpool(home);
+    if (json) {
+      await writePieces(io.stdout, jsonLines(spool ? (await spool.list()).map(asStopped) : []));
+      return EX_OK;
+    }
+    // Each entry is turned into its lines as it is read; only those bytes are kept
+    // until the count the header shows is known.
+    const now = Date.now();
+    const lines = new TextBuffer();
+    const count = spool ? await spool.listEach((e) => lines.append(mailqEntry(asStopped(e), now))) : 0;
+    await writePieces(io.stdout, [mailqHeader(spoolDir(home), count), ...lines.pieces(MAILQ_CHUNK), mailqTotal(count)]);
+    return EX_OK;
   } catch (e) {
     // Another user's private home, the engine's refusal (restrictmailq), or a stopped
     // system instance whose spool only its owner may read: one line each.
@@ -95,13 +108,12 @@ export async function printQueue(home: string, io: CliIo, json: boolean): Promis
     }
     throw e;
   }
-  if (json) {
-    // A parser reads the same values; a terminal shows DEL, C1 and direction marks as \u escapes.
-    await writePieces(io.stdout, entries.map((e) => terminalSafeJson(JSON.stringify(toPostqueueJson(e))) + '\n'));
-  } else {
-    await writePieces(io.stdout, mailqChunks(entries, { spoolDir: spoolDir(home) }));
-  }
-  return EX_OK;
+}
+
+/** `mailq --json`: one Postfix `postqueue -j` object per line. */
+function jsonLines(entries: QueueEntry[]): string[] {
+  // A parser reads the same values; a terminal shows DEL, C1 and direction marks as \u escapes.
+  return entries.map((e) => terminalSafeJson(JSON.stringify(toPostqueueJson(e))) + '\n');
 }
 
 export const mailqCommand: Command = {

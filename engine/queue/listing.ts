@@ -74,38 +74,61 @@ const angle = (address: string) => `<${inert(address)}>`;
 export const MAILQ_CHUNK = 64 * 1024;
 
 /**
- * Sendmail's `mailq` output, in pieces of about MAILQ_CHUNK characters, the last
- * ending with a newline. Every entry has a status line and one line per pending
- * recipient, so a single-recipient entry is always three lines — what
- * `sed -n '5~3p'` counts on. Entries print in the order given (Spool.list()
- * returns them by ID, i.e. by arrival). Lazy: each piece is formatted when asked for.
+ * The lines of one entry, each ending with a newline: the ID line, the status
+ * line and one line per pending recipient, so a single-recipient entry is always
+ * three lines — what `sed -n '5~3p'` counts on. `active`: IDs being delivered
+ * right now (marker `*`); default: the entry's state says so.
  */
-export function* mailqChunks(entries: readonly QueueEntry[], opts: MailqOptions): Generator<string> {
-  const now = opts.now ?? Date.now();
-  const n = entries.length;
-  if (n === 0) {
-    yield `${opts.spoolDir} is empty\n\t\tTotal requests: 0\n`;
-    return;
+export function mailqEntry(e: QueueEntry, now: number, active?: Set<QueueId>): string {
+  const marker = (active ? active.has(e.id) : e.state === 'active') ? '*' : e.state === 'hold' ? 'X' : ' ';
+  const sender = e.sender === '' ? 'MAILER-DAEMON' : angle(e.sender);
+  let text = `${e.id.padEnd(14)}${marker}${String(e.size).padStart(8)} ${formatQueueTime(e.arrivalTime)} ${sender}\n` +
+    `${STATUS_INDENT}(${statusText(e, now)})\n`;
+  for (const r of e.recipients) {
+    if (r.status === 'pending') text += `${RECIPIENT_INDENT}${angle(r.address)}\n`;
   }
-  const active = opts.active;
-  let text = `\t\t${opts.spoolDir} (${n} request${n === 1 ? '' : 's'})\n${HEADER}\n`;
-  for (const e of entries) {
-    const marker = (active ? active.has(e.id) : e.state === 'active') ? '*' : e.state === 'hold' ? 'X' : ' ';
-    const sender = e.sender === '' ? 'MAILER-DAEMON' : angle(e.sender);
-    text += `${e.id.padEnd(14)}${marker}${String(e.size).padStart(8)} ${formatQueueTime(e.arrivalTime)} ${sender}\n`;
-    text += `${STATUS_INDENT}(${statusText(e, now)})\n`;
-    for (const r of e.recipients) {
-      if (r.status === 'pending') text += `${RECIPIENT_INDENT}${angle(r.address)}\n`;
-    }
+  return text;
+}
+
+/** What comes before `count` entries: the spool directory, the count, the column titles. */
+export function mailqHeader(spoolDir: string, count: number): string {
+  if (count === 0) return `${spoolDir} is empty\n`;
+  return `\t\t${spoolDir} (${count} request${count === 1 ? '' : 's'})\n${HEADER}\n`;
+}
+
+/** The last line, after the entries. */
+export const mailqTotal = (count: number): string => `\t\tTotal requests: ${count}\n`;
+
+/**
+ * The whole listing around `count` entries whose lines `entries` gives (mailqEntry),
+ * in pieces of about MAILQ_CHUNK characters: the header with the count, the
+ * entries in the order given, the total. Lazy: `entries` is read as pieces are taken.
+ */
+export function* mailqPieces(spoolDir: string, count: number, entries: Iterable<string>): Generator<string> {
+  let text = mailqHeader(spoolDir, count);
+  for (const lines of entries) {
+    text += lines;
     if (text.length >= MAILQ_CHUNK) {
       yield text;
       text = '';
     }
   }
-  yield `${text}\t\tTotal requests: ${n}\n`;
+  yield text + mailqTotal(count);
 }
 
-/** The whole of mailqChunks() as one string (small queues, tests, the desktop's copy). */
+/**
+ * Sendmail's `mailq` output in pieces (mailqPieces), each entry formatted when its
+ * piece is asked for. Entries print in the order given (Spool.list() returns them
+ * by ID, i.e. by arrival).
+ */
+export function mailqChunks(entries: readonly QueueEntry[], opts: MailqOptions): Generator<string> {
+  const now = opts.now ?? Date.now();
+  return mailqPieces(opts.spoolDir, entries.length, (function* () {
+    for (const e of entries) yield mailqEntry(e, now, opts.active);
+  })());
+}
+
+/** The whole of mailqChunks() as one string, ending with a newline (small queues, tests). */
 export function formatMailq(entries: readonly QueueEntry[], opts: MailqOptions): string {
   return [...mailqChunks(entries, opts)].join('');
 }

@@ -337,23 +337,39 @@ export function createSpool(dir: string): Spool {
     return { fd: openSync(path('df', id), 'r'), start: 0, prepend };
   }
 
-  async function list(): Promise<QueueEntry[]> {
+  /**
+   * Every committed entry, in ID order, handed to `each` as it is read: a caller
+   * that keeps only what it needs of each (mailq: its lines) lets the decoded
+   * records go at once instead of holding them all. Returns how many there were.
+   */
+  async function listEach(each: (entry: QueueEntry) => void): Promise<number> {
     let names: string[];
     try {
       names = await readdir(dir);
     } catch (err) {
-      if (isMissing(err)) return []; // no spool yet: an empty queue, and we create nothing
+      if (isMissing(err)) return 0; // no spool yet: an empty queue, and we create nothing
       throw err;
     }
     const ids = names.filter((n) => n.startsWith('qf') && isQueueId(n.slice(2))).map((n) => n.slice(2)).sort();
     // Only the record is needed (not the inline message's length, as a scan checks).
     const scratch = Buffer.allocUnsafe(LIST_READ);
-    const read = await inBatches(ids, (id) => {
+    let count = 0;
+    await inBatches(ids, (id) => {
       const text = readRecord(path('qf', id), scratch);
-      return text === null ? null : decodeControl(text, id);
+      const d = text === null ? null : decodeControl(text, id);
+      // Damaged records are left alone here (listing never modifies); recover() moves them.
+      if (d?.ok) {
+        count++;
+        each(d.entry);
+      }
     });
-    // Damaged records are left alone here (list never modifies); recover() moves them.
-    return read.flatMap((d) => (d && d.ok ? [d.entry] : []));
+    return count;
+  }
+
+  async function list(): Promise<QueueEntry[]> {
+    const entries: QueueEntry[] = [];
+    await listEach((e) => entries.push(e));
+    return entries;
   }
 
   return {
@@ -417,6 +433,7 @@ export function createSpool(dir: string): Spool {
       }
     },
     list,
+    listEach,
     async moveToCorrupt(id: QueueId, reason: string): Promise<CorruptEntry> {
       checkId(id);
       return serial(id, async () => {
