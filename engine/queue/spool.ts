@@ -353,9 +353,10 @@ export function createSpool(dir: string): Spool {
     const ids = names.filter((n) => n.startsWith('qf') && isQueueId(n.slice(2))).map((n) => n.slice(2)).sort();
     // Only the record is needed (not the inline message's length, as a scan checks).
     const scratch = Buffer.allocUnsafe(LIST_READ);
+    const qfPrefix = join(dir, 'qf'); // joined once: path.join per file is a tenth of a 10 000-entry listing
     let count = 0;
     await inBatches(ids, (id) => {
-      const text = readRecord(path('qf', id), scratch);
+      const text = readRecord(qfPrefix + id, scratch);
       const d = text === null ? null : decodeControl(text, id);
       // Damaged records are left alone here (listing never modifies); recover() moves them.
       if (d?.ok) {
