@@ -318,7 +318,12 @@ export async function connectControl(socketPath: string): Promise<ControlClient>
           }
         });
       } finally {
-        out.off('drain', resume);
+        // The answer can end while we wait for `out` (its last lines were already read):
+        // the connection must not stay paused for the calls that follow.
+        if (waiting) {
+          out.off('drain', resume);
+          resume();
+        }
       }
       // The last piece may still sit in `out`'s buffer: done means written.
       if ((out as { writableNeedDrain?: boolean }).writableNeedDrain) await new Promise((r) => out.once('drain', r));
