@@ -1,21 +1,22 @@
 // The settings for one-shot commands (`sendmail` from cron or PHP, once per
 // message) without validating config.json each time: loading the validator
 // (zod, node-cron) and checking the TLS files costs more than the rest of such a
-// run. The first run that validates writes the result to run/config-checked.json
-// (0600 in the 0700 run/, like config.json's own secrets), keyed by the identity
+// run. The first run that validates writes the result beside config.json, as
+// config-checked.json (0600: it holds config.json's secrets too), keyed by the identity
 // (inode, size, mtime, ctime) of every file the validation read and of the
 // modules that did it; a later run whose files all still match uses that copy, any
 // change (an edit, a new certificate, an upgrade of Mailstop) validates afresh.
-// As Sendmail once froze its .cf. Only the home's owner writes the copy: run/ is
-// the engine's private directory, and anyone else would leave it unusable.
+// As Sendmail once froze its .cf. Only the home's owner writes the copy, and only
+// a copy the owner wrote (a plain file, no symlink) is read. Not in run/: that holds
+// what lives as long as the engine does (pid, socket), and is empty when it stops.
 //
 // Owns: that copy. Never: what a setting means or whether it is valid (load.ts).
-import { lstatSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { lstatSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Settings } from './schema.ts';
 
-const COPY = path.join('run', 'config-checked.json');
+const COPY = 'config-checked.json';
 const COPY_VERSION = 1;
 
 interface CheckedCopy { version: number; sources: [string, string | null][]; settings: Settings }
@@ -52,13 +53,13 @@ const sourcesOf = (home: string, settings: Settings) => [configFile(home), ...tl
 const withIdentity = (files: string[]) => files.map((f): [string, string | null] => [f, identity(f)]);
 
 /**
- * Is `p` a real directory or file (no symlink) owned by whoever owns the home? A
- * home others may write to (a shared one) must not let them plant a copy or a run/.
+ * Is `p` a plain file (no symlink) owned by whoever owns the home? A home others
+ * may write to (a shared one) must not let them plant a copy.
  */
-function ownedLikeHome(home: string, p: string, kind: 'dir' | 'file'): boolean {
+function ownedLikeHome(home: string, p: string): boolean {
   try {
     const st = lstatSync(p);
-    return (kind === 'dir' ? st.isDirectory() : st.isFile()) && st.uid === statSync(home).uid;
+    return st.isFile() && st.uid === statSync(home).uid;
   } catch {
     return false;
   }
@@ -66,7 +67,7 @@ function ownedLikeHome(home: string, p: string, kind: 'dir' | 'file'): boolean {
 
 function readCopy(home: string): Settings | null {
   const file = path.join(home, COPY);
-  if (!ownedLikeHome(home, path.dirname(file), 'dir') || !ownedLikeHome(home, file, 'file')) return null;
+  if (!ownedLikeHome(home, file)) return null;
   let copy: CheckedCopy;
   try {
     copy = JSON.parse(readFileSync(file, 'utf8')) as CheckedCopy;
@@ -88,10 +89,7 @@ function writeCopy(home: string, settings: Settings, sources: [string, string | 
   const uid = process.getuid?.();
   try {
     if (uid === undefined || statSync(home).uid !== uid) return;
-    const dir = path.join(home, 'run');
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    if (!ownedLikeHome(home, dir, 'dir')) return;
-    const tmp = path.join(dir, `config-checked.${process.pid}.tmp`);
+    const tmp = path.join(home, `config-checked.${process.pid}.tmp`);
     // A cache: no fsync. A torn or stale copy fails its identity check and is rewritten.
     writeFileSync(tmp, JSON.stringify({ version: COPY_VERSION, sources, settings } satisfies CheckedCopy), { mode: 0o600 });
     renameSync(tmp, path.join(home, COPY));
