@@ -6,30 +6,28 @@ import { modeLabel } from '../config/modes.ts';
 import fs from 'node:fs/promises';
 import type { ActionResult, EngineApi, EngineEvent, EngineStatus, FlushOptions, QueueSelector } from '../api.ts';
 import type { QueueEntry } from '../contracts.ts';
-import { formatMailq, toPostqueueJson } from '../queue/listing.ts';
+import { MAILQ_CHUNK, mailqChunks, mailqEntry, mailqHeader, mailqTotal, toPostqueueJson } from '../queue/listing.ts';
+import type { Spool } from '../queue/types.ts';
 import { terminalSafeJson } from '../inert-text.ts';
 import { createSpool } from '../queue/spool.ts';
 import { bool, str, strs } from './args.ts';
 import { prepare, withEngine, type Command, type Ctx } from './context.ts';
-import { findEngine, isPermissionDenied, notRunningMessage, NotOwnerError } from './engine-link.ts';
+import { findEngine, isPermissionDenied, notRunningMessage, NotOwnerError, type EngineLink } from './engine-link.ts';
 import { EX_NOINPUT, EX_NOPERM, EX_OK, EX_TEMPFAIL, EX_UNAVAILABLE, UsageError } from './exit-codes.ts';
 import { err, out, type CliIo } from './io.ts';
 import { spoolDir } from './paths.ts';
+import { TextBuffer } from './text-buffer.ts';
 import { refuseQueueCommand } from './restrict.ts';
 
-/** The queue, from the engine when it runs, else from the spool files. */
-export async function readQueue(home: string): Promise<{ entries: QueueEntry[]; running: boolean }> {
-  const api = await findEngine(home);
-  if (api) {
-    try { return { entries: await api.listQueue(), running: true }; } finally { api.close(); }
-  }
+/** The spool, when no engine runs; null when there is none (never started, nothing ever queued). */
+async function stoppedSpool(home: string): Promise<Spool | null> {
   const dir = spoolDir(home);
   try {
     await fs.access(dir);
   } catch {
-    return { entries: [], running: false }; // never started, nothing ever queued
+    return null;
   }
-  return { entries: await createSpool(dir).list(), running: false };
+  return createSpool(dir);
 }
 
 /**
@@ -41,12 +39,62 @@ function asStopped(e: QueueEntry): QueueEntry {
   return e.state === 'active' ? { ...e, state: 'deferred', reason: e.reason ?? 'Deferred: mailstop is not running' } : e;
 }
 
+/** Writes the pieces in order, waiting whenever `out` is full (a pager, a slow pipe). */
+async function writePieces(out: NodeJS.WritableStream, pieces: Iterable<string | Uint8Array>): Promise<void> {
+  for (const piece of pieces) {
+    if (!out.write(piece)) await new Promise((resolve) => out.once('drain', resolve));
+  }
+}
+
+const isUnknownMethod = (e: unknown) => e instanceof Error && e.message.startsWith('unknown method:');
+
+/**
+ * The Sendmail layout from a running engine, made there and carried as text
+ * (host/index.ts); true when done, false when the engine predates that (the
+ * caller then lists the entries itself).
+ */
+async function streamFromEngine(api: EngineLink, io: CliIo): Promise<boolean> {
+  try {
+    await api.streamText('mailq', io.stdout);
+    return true;
+  } catch (e) {
+    if (isUnknownMethod(e)) return false;
+    throw e;
+  }
+}
+
+/**
+ * `mailq`: the listing is written as it is made, in pieces (listing.ts
+ * mailqChunks), never as one string of the whole queue.
+ */
 export async function printQueue(home: string, io: CliIo, json: boolean): Promise<number> {
   const refused = await refuseQueueCommand(home, 'restrictmailq', io);
   if (refused !== null) return refused;
-  let read: Awaited<ReturnType<typeof readQueue>>;
   try {
-    read = await readQueue(home);
+    const api = await findEngine(home);
+    if (api) {
+      try {
+        if (!json && (await streamFromEngine(api, io))) return EX_OK;
+        const entries = await api.listQueue();
+        await writePieces(io.stdout, json ? jsonLines(entries) : mailqChunks(entries, { spoolDir: spoolDir(home) }));
+      } finally {
+        api.close();
+      }
+      return EX_OK;
+    }
+    // Both layouts tell the same story: a stopped engine delivers nothing.
+    const spool = await stoppedSpool(home);
+    if (json) {
+      await writePieces(io.stdout, jsonLines(spool ? (await spool.list()).map(asStopped) : []));
+      return EX_OK;
+    }
+    // Each entry is turned into its lines as it is read; only those bytes are kept
+    // until the count the header shows is known.
+    const now = Date.now();
+    const lines = new TextBuffer();
+    const count = spool ? await spool.listEach((e) => lines.append(mailqEntry(asStopped(e), now))) : 0;
+    await writePieces(io.stdout, [mailqHeader(spoolDir(home), count), ...lines.pieces(MAILQ_CHUNK), mailqTotal(count)]);
+    return EX_OK;
   } catch (e) {
     // Another user's private home, the engine's refusal (restrictmailq), or a stopped
     // system instance whose spool only its owner may read: one line each.
@@ -60,15 +108,12 @@ export async function printQueue(home: string, io: CliIo, json: boolean): Promis
     }
     throw e;
   }
-  // Both layouts tell the same story: a stopped engine delivers nothing.
-  const entries = read.running ? read.entries : read.entries.map(asStopped);
-  if (json) {
-    // A parser reads the same values; a terminal shows DEL, C1 and direction marks as \u escapes.
-    for (const e of entries) out(io, terminalSafeJson(JSON.stringify(toPostqueueJson(e))));
-  } else {
-    io.stdout.write(formatMailq(entries, { spoolDir: spoolDir(home) }));
-  }
-  return EX_OK;
+}
+
+/** `mailq --json`: one Postfix `postqueue -j` object per line. */
+function jsonLines(entries: QueueEntry[]): string[] {
+  // A parser reads the same values; a terminal shows DEL, C1 and direction marks as \u escapes.
+  return entries.map((e) => terminalSafeJson(JSON.stringify(toPostqueueJson(e))) + '\n');
 }
 
 export const mailqCommand: Command = {

@@ -3,7 +3,6 @@
 // queue run. The engine's owner is the owner of the data directory; root is always
 // allowed. Answers the question and prints the refusal; never changes anything.
 import fs from 'node:fs/promises';
-import { ConfigError, loadSettings } from '../config/load.ts';
 import { EX_NOPERM } from './exit-codes.ts';
 import { err, type CliIo } from './io.ts';
 
@@ -26,6 +25,18 @@ function currentUser(): Who | null {
  */
 export async function queueRefusal(home: string, flag: QueueRestriction, who: Who | null = currentUser()): Promise<string | null> {
   if (!who || who.uid === 0) return null;
+  // Ownership first: the owner (and for mailq the group) may whatever the flags say,
+  // and that is everyone who runs `mailq` on a personal home. Only the rest pay for
+  // reading and validating config.json.
+  let owner: { uid: number; gid: number };
+  try {
+    owner = await fs.stat(home);
+  } catch {
+    return null;
+  }
+  if (who.uid === owner.uid) return null;
+  if (flag === 'restrictmailq' && who.gids.includes(owner.gid)) return null;
+  const { ConfigError, loadSettings } = await import('../config/load.ts');
   let privacy: readonly string[];
   try {
     privacy = (await loadSettings(home)).smtp.privacy;
@@ -36,14 +47,6 @@ export async function queueRefusal(home: string, flag: QueueRestriction, who: Wh
     return null;
   }
   if (!privacy.includes(flag)) return null;
-  let owner: { uid: number; gid: number };
-  try {
-    owner = await fs.stat(home);
-  } catch {
-    return null;
-  }
-  if (who.uid === owner.uid) return null;
-  if (flag === 'restrictmailq' && who.gids.includes(owner.gid)) return null;
   return flag === 'restrictmailq'
     ? `permission denied: the queue may only be listed by its owner (uid ${owner.uid}) or group (smtp.privacy restrictmailq)`
     : `permission denied: only the queue's owner (uid ${owner.uid}) or root may run the queue (smtp.privacy restrictqrun)`;

@@ -6,7 +6,7 @@ import { SmtpError, type Envelope } from '../contracts.ts';
 import { addressSyntaxError } from '../policy/address.ts';
 import { escaped } from '../inert-text.ts';
 import { senderWarnings as identityWarnings } from '../host/identity.ts';
-import { loadSettings } from '../config/load.ts';
+import { loadCheckedSettings } from '../config/checked-copy.ts';
 import type { Command, Ctx } from './context.ts';
 import { findEngine, notRunningMessage } from './engine-link.ts';
 import { DataError, EX_DATAERR, EX_OK, EX_TEMPFAIL, EX_UNAVAILABLE, UsageError } from './exit-codes.ts';
@@ -72,7 +72,7 @@ async function deliver(req: SendmailRequest, home: string, io: CliIo): Promise<n
   const input = await readAll(io.stdin);
   let hostname = 'localhost';
   try {
-    hostname = (await loadSettings(home)).hostname;
+    hostname = (await loadCheckedSettings(home)).hostname;
   } catch { /* a broken config.json must not stop mail from being queued; submit says why */ }
   const user = localUser(io.env);
   const { envelope, message } = prepareMessage(req, input, user, hostname);

@@ -9,12 +9,9 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import os from 'node:os';
 import { Readable } from 'node:stream';
-import { SettingsSchema, type Settings } from '../config/schema.ts';
+import type { Settings } from '../config/schema.ts';
 import type { ClientInfo, Envelope, QueueId } from '../contracts.ts';
-import { createCleanup } from '../cleanup/index.ts';
-import { createSpool } from '../queue/spool.ts';
-import { createMailLog } from '../log/maillog.ts';
-import { ConfigError, loadSettings } from '../config/load.ts';
+import { loadCheckedSettings } from '../config/checked-copy.ts';
 import { writeDrop } from '../host/maildrop.ts';
 import { findEngine, NotOwnerError, type EngineLink } from './engine-link.ts';
 import { spoolDir } from './paths.ts';
@@ -81,13 +78,18 @@ export async function submitToSpool(home: string, envelope: Envelope, message: B
   let settings: Settings;
   let warning: string | undefined;
   try {
-    settings = await loadSettings(home);
+    settings = await loadCheckedSettings(home);
   } catch (e) {
+    // Loaded by now: loadCheckedSettings validated, and that is what threw.
+    const { ConfigError } = await import('../config/load.ts');
     if (!(e instanceof ConfigError)) throw e;
     // The mail must not be lost over a config typo: queue it with defaults and say so.
-    settings = SettingsSchema.parse({});
+    settings = (await import('../config/schema.ts')).SettingsSchema.parse({});
     warning = `${e.message}; queued with default settings`;
   }
+  // Loaded here, not at the top: with the engine running (the usual case) none of it is needed.
+  const [{ createCleanup }, { createSpool }, { createMailLog }] =
+    await Promise.all([import('../cleanup/index.ts'), import('../queue/spool.ts'), import('../log/maillog.ts')]);
   const dir = spoolDir(home);
   await fs.mkdir(dir, { recursive: true });
   const cleanup = createCleanup({ spool: createSpool(dir), settings: () => settings, onQueued: () => {} });

@@ -5,6 +5,11 @@
 //   response  {"id":1,"result":...}  |  {"id":1,"error":{"message":"...","responseCode":550,"enhanced":"5.1.1"}}
 //   subscribe {"id":2,"method":"subscribe","params":[]} → {"id":2,"result":null}, then {"event":{...}} lines
 //             until the client closes that connection.
+//   text      {"id":3,"method":"mailq","params":[]} → {"id":3,"text":"..."} lines of about 64 KiB each,
+//             then {"id":3,"result":null}: a long answer (the listing of 100 000 messages) made and
+//             carried piece by piece, as Postfix's showq streams to postqueue, not as one JSON value.
+//             Its makers are `TextStreams`, given by the host; an engine without one answers
+//             "unknown method" and the client falls back to the plain method.
 //
 // Only names in ENGINE_API_METHODS (plus `subscribe`) are carried; anything else
 // is refused. Whoever can open the private socket can do anything the engine can
@@ -77,6 +82,9 @@ export async function ensurePrivateDir(dir: string): Promise<void> {
 /** Decides a public socket's request: the parameters to carry it with, or the refusal sent back. */
 export type RequestGuard = (method: string, params: unknown[]) => Promise<{ params: unknown[] } | { refuse: string }>;
 
+/** Answers carried as text pieces (see the protocol above), by method name. */
+export type TextStreams = Record<string, () => Promise<Iterable<string>>>;
+
 /** Makes `dir` ours (created 0755 if missing), for a socket everybody may reach. */
 async function ensureOwnedDir(dir: string): Promise<void> {
   await fs.mkdir(dir, { recursive: true, mode: 0o755 });
@@ -91,7 +99,7 @@ async function ensureOwnedDir(dir: string): Promise<void> {
  * Serves `api` on a unix socket at `socketPath` (replacing a stale socket file).
  * With `guard`, the socket is public (0666) and every request passes the guard.
  */
-export async function serveControl(api: EngineApi, socketPath: string, guard?: RequestGuard): Promise<{ close(): Promise<void> }> {
+export async function serveControl(api: EngineApi, socketPath: string, guard?: RequestGuard, texts: TextStreams = {}): Promise<{ close(): Promise<void> }> {
   const connections = new Set<net.Socket>();
   const server = net.createServer((socket) => {
     connections.add(socket);
@@ -102,6 +110,9 @@ export async function serveControl(api: EngineApi, socketPath: string, guard?: R
       for (const u of unsubscribers) u();
     });
     const lines = readline.createInterface({ input: socket, crlfDelay: Infinity });
+    // readline repeats the socket's errors on itself: a client that goes away in the
+    // middle of a long answer (`mailq | head`: ECONNRESET) must not end the engine.
+    lines.on('error', () => socket.destroy());
     lines.on('line', (line) => {
       if (!line.trim()) return;
       let req: Request;
@@ -111,7 +122,7 @@ export async function serveControl(api: EngineApi, socketPath: string, guard?: R
         send(socket, { id: null, error: { message: 'malformed request: not JSON' } });
         return;
       }
-      void handle(api, socket, req, unsubscribers, guard);
+      void handle(api, socket, req, unsubscribers, guard, texts);
     });
   });
   if (guard) await ensureOwnedDir(nodePath.dirname(socketPath));
@@ -132,7 +143,30 @@ export async function serveControl(api: EngineApi, socketPath: string, guard?: R
   };
 }
 
-async function handle(api: EngineApi, socket: net.Socket, req: Request, unsubscribers: (() => void)[], guard?: RequestGuard): Promise<void> {
+/**
+ * Sends the pieces of `text` as they are made. Waits for the socket to drain when
+ * its buffer is full (a slow reader: `mailq | less`), and gives the event loop a
+ * turn between pieces so SMTP sessions sharing it are not held up by a long listing.
+ * Stops when the client goes away (`mailq | head`).
+ */
+async function sendText(socket: net.Socket, id: Request['id'], text: Iterable<string>): Promise<void> {
+  for (const piece of text) {
+    if (socket.destroyed || !socket.writable) return;
+    if (!socket.write(JSON.stringify({ id, text: piece }) + '\n')) {
+      await new Promise<void>((resolve) => {
+        const done = () => { socket.off('drain', done); socket.off('close', done); resolve(); };
+        socket.on('drain', done);
+        socket.on('close', done);
+      });
+    } else {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  }
+  send(socket, { id, result: null });
+}
+
+async function handle(api: EngineApi, socket: net.Socket, req: Request, unsubscribers: (() => void)[], guard?: RequestGuard,
+  texts: TextStreams = {}): Promise<void> {
   const { id, method } = req;
   if (guard) {
     const verdict = await guard(String(method), Array.isArray(req.params) ? req.params : []).catch((e: Error) => ({ refuse: e.message }));
@@ -145,6 +179,14 @@ async function handle(api: EngineApi, socket: net.Socket, req: Request, unsubscr
   if (method === 'subscribe') {
     unsubscribers.push(api.subscribe((event) => send(socket, { event })));
     send(socket, { id, result: null });
+    return;
+  }
+  if (typeof method === 'string' && Object.hasOwn(texts, method)) {
+    try {
+      await sendText(socket, id, await texts[method]());
+    } catch (e) {
+      send(socket, { id, error: wireError(e) });
+    }
     return;
   }
   if (typeof method !== 'string' || !METHODS.has(method)) {
@@ -169,6 +211,11 @@ export type ControlClient = EngineApi & {
   subscribeReady(listener: (event: EngineEvent) => void): Promise<() => void>;
   /** Settles when the connection ends (the engine stopped, or close() was called). */
   closed: Promise<void>;
+  /**
+   * A text answer (see the protocol above) written to `out` piece by piece as it
+   * arrives; resolves once all of it is written. Reading pauses while `out` is full.
+   */
+  streamText(method: string, out: NodeJS.WritableStream): Promise<void>;
 };
 
 function openSocket(socketPath: string): Promise<net.Socket> {
@@ -204,28 +251,31 @@ function toError(e: WireError): Error {
 /** A line-oriented JSON connection with request/response matching by id. */
 function rpc(socket: net.Socket, onEvent?: (event: EngineEvent) => void) {
   let nextId = 1;
-  const pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
+  const pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void; text?(piece: string): void }>();
   const fail = (e: Error) => {
     for (const p of pending.values()) p.reject(e);
     pending.clear();
   };
-  readline.createInterface({ input: socket, crlfDelay: Infinity }).on('line', (line) => {
-    let msg: { id?: number; result?: unknown; error?: WireError; event?: EngineEvent };
+  const lines = readline.createInterface({ input: socket, crlfDelay: Infinity });
+  lines.on('error', () => socket.destroy()); // reported through the socket's own 'error', below
+  lines.on('line', (line) => {
+    let msg: { id?: number; result?: unknown; error?: WireError; event?: EngineEvent; text?: string };
     try { msg = JSON.parse(line); } catch { return; }
     if (msg.event && onEvent) { onEvent(msg.event); return; }
     const p = typeof msg.id === 'number' ? pending.get(msg.id) : undefined;
     if (!p) return;
+    if (typeof msg.text === 'string') { p.text?.(msg.text); return; }
     pending.delete(msg.id!);
     if (msg.error) p.reject(toError(msg.error)); else p.resolve(msg.result);
   });
   socket.on('error', (e) => fail(e));
   socket.on('close', () => fail(new Error('engine closed the control connection')));
   return {
-    call(method: string, params: unknown[]): Promise<unknown> {
+    call(method: string, params: unknown[], text?: (piece: string) => void): Promise<unknown> {
       if (socket.destroyed) return Promise.reject(new Error('control connection closed'));
       const id = nextId++;
       return new Promise((resolve, reject) => {
-        pending.set(id, { resolve, reject });
+        pending.set(id, { resolve, reject, ...(text ? { text } : {}) });
         const undef = params.flatMap((p, i) => (p === undefined ? [i] : []));
         socket.write(JSON.stringify({ id, method, params, ...(undef.length ? { undef } : {}) }) + '\n');
       });
@@ -255,6 +305,29 @@ export async function connectControl(socketPath: string): Promise<ControlClient>
       extra.clear();
     },
     subscribeReady,
+    async streamText(method: string, out: NodeJS.WritableStream): Promise<void> {
+      let waiting = false;
+      const resume = () => { waiting = false; socket.resume(); };
+      try {
+        await main.call(method, [], (piece) => {
+          // Pieces already read keep coming while paused: write them, wait for one drain.
+          if (!out.write(piece) && !waiting) {
+            waiting = true;
+            socket.pause();
+            out.once('drain', resume);
+          }
+        });
+      } finally {
+        // The answer can end while we wait for `out` (its last lines were already read):
+        // the connection must not stay paused for the calls that follow.
+        if (waiting) {
+          out.off('drain', resume);
+          resume();
+        }
+      }
+      // The last piece may still sit in `out`'s buffer: done means written.
+      if ((out as { writableNeedDrain?: boolean }).writableNeedDrain) await new Promise((r) => out.once('drain', r));
+    },
     subscribe(listener: (event: EngineEvent) => void): () => void {
       let stop: (() => void) | null = null;
       let cancelled = false;

@@ -13,7 +13,8 @@ import { startConsole } from '../console/index.ts';
 import { isLoopbackAddress } from '../config/names.ts';
 import { readTlsFiles } from '../tls/material.ts';
 import { createEngine as createRealEngine, type CreateEngineOptions, type Engine } from '../index.ts';
-import { serveControl } from './control-socket.ts';
+import { mailqChunks } from '../queue/listing.ts';
+import { serveControl, type TextStreams } from './control-socket.ts';
 import { startPickup } from './pickup.ts';
 import { acquirePidLock } from './pid-lock.ts';
 import { controlSocketPath, pidPath, publicDir, publicSocketPath } from './paths.ts';
@@ -85,11 +86,16 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     const engine = await make({ ...engineOpts, home });
     await engine.start();
     stack.push({ close: () => engine.stop() });
-    stack.push(await serveControl(engine, controlSocketPath(home)));
+    // `mailq` gets the listing made here and carried as text, as Postfix's showq
+    // answers postqueue: no JSON of 10 000 whole entries for the CLI to parse and format.
+    const texts: TextStreams = {
+      mailq: async () => mailqChunks(await engine.listQueue(), { spoolDir: path.join(home, 'spool') }),
+    };
+    stack.push(await serveControl(engine, controlSocketPath(home), undefined, texts));
     let publicSocket: string | null = null;
     if (await hasPublicDir(home)) {
       publicSocket = publicSocketPath(home);
-      if (publicSocket) stack.push(await serveControl(engine, publicSocket, publicGuard(engine)));
+      if (publicSocket) stack.push(await serveControl(engine, publicSocket, publicGuard(engine), texts));
       else engine.note(null, `no public socket: ${publicDir(home)} is too deep for a unix socket path`);
     }
     stack.push(await startPickup(engine, home));

@@ -17,6 +17,7 @@ export function publicGuard(api: Pick<EngineApi, 'getSettings'>): RequestGuard {
       case 'status':
         return { params: [] };
       case 'listQueue':
+      case 'mailq': // the same listing, as text (host/index.ts)
         if (privacy.has('restrictmailq')) return { refuse: 'permission denied: the queue may only be listed by root and its owner (smtp.privacy restrictmailq)' };
         return { params: [] };
       case 'flush': {

@@ -67,28 +67,70 @@ function statusText(entry: QueueEntry, now: number): string {
 const angle = (address: string) => `<${inert(address)}>`;
 
 /**
- * Sendmail's `mailq` output, ending with a newline. Every entry has a status line
- * and one line per pending recipient, so a single-recipient entry is always three
- * lines — what `sed -n '5~3p'` counts on. Entries print in the order given
- * (Spool.list() returns them by ID, i.e. by arrival).
+ * Output is handed over in pieces of about this many characters: `mailq` over
+ * 100 000 messages never holds its whole listing (~13 MB) as one string, and
+ * `mailq | head` stops after the first piece or two.
  */
-export function formatMailq(entries: QueueEntry[], opts: MailqOptions): string {
-  const now = opts.now ?? Date.now();
-  const n = entries.length;
-  if (n === 0) return `${opts.spoolDir} is empty\n\t\tTotal requests: 0\n`;
-  const active = opts.active ?? new Set(entries.filter((e) => e.state === 'active').map((e) => e.id));
-  const lines = [`\t\t${opts.spoolDir} (${n} request${n === 1 ? '' : 's'})`, HEADER];
-  for (const e of entries) {
-    const marker = active.has(e.id) ? '*' : e.state === 'hold' ? 'X' : ' ';
-    const sender = e.sender === '' ? 'MAILER-DAEMON' : angle(e.sender);
-    lines.push(`${e.id.padEnd(14)}${marker}${String(e.size).padStart(8)} ${formatQueueTime(e.arrivalTime)} ${sender}`);
-    lines.push(`${STATUS_INDENT}(${statusText(e, now)})`);
-    for (const r of e.recipients) {
-      if (r.status === 'pending') lines.push(RECIPIENT_INDENT + angle(r.address));
+export const MAILQ_CHUNK = 64 * 1024;
+
+/**
+ * The lines of one entry, each ending with a newline: the ID line, the status
+ * line and one line per pending recipient, so a single-recipient entry is always
+ * three lines — what `sed -n '5~3p'` counts on. `active`: IDs being delivered
+ * right now (marker `*`); default: the entry's state says so.
+ */
+export function mailqEntry(e: QueueEntry, now: number, active?: Set<QueueId>): string {
+  const marker = (active ? active.has(e.id) : e.state === 'active') ? '*' : e.state === 'hold' ? 'X' : ' ';
+  const sender = e.sender === '' ? 'MAILER-DAEMON' : angle(e.sender);
+  let text = `${e.id.padEnd(14)}${marker}${String(e.size).padStart(8)} ${formatQueueTime(e.arrivalTime)} ${sender}\n` +
+    `${STATUS_INDENT}(${statusText(e, now)})\n`;
+  for (const r of e.recipients) {
+    if (r.status === 'pending') text += `${RECIPIENT_INDENT}${angle(r.address)}\n`;
+  }
+  return text;
+}
+
+/** What comes before `count` entries: the spool directory, the count, the column titles. */
+export function mailqHeader(spoolDir: string, count: number): string {
+  if (count === 0) return `${spoolDir} is empty\n`;
+  return `\t\t${spoolDir} (${count} request${count === 1 ? '' : 's'})\n${HEADER}\n`;
+}
+
+/** The last line, after the entries. */
+export const mailqTotal = (count: number): string => `\t\tTotal requests: ${count}\n`;
+
+/**
+ * The whole listing around `count` entries whose lines `entries` gives (mailqEntry),
+ * in pieces of about MAILQ_CHUNK characters: the header with the count, the
+ * entries in the order given, the total. Lazy: `entries` is read as pieces are taken.
+ */
+export function* mailqPieces(spoolDir: string, count: number, entries: Iterable<string>): Generator<string> {
+  let text = mailqHeader(spoolDir, count);
+  for (const lines of entries) {
+    text += lines;
+    if (text.length >= MAILQ_CHUNK) {
+      yield text;
+      text = '';
     }
   }
-  lines.push(`\t\tTotal requests: ${n}`);
-  return lines.join('\n') + '\n';
+  yield text + mailqTotal(count);
+}
+
+/**
+ * Sendmail's `mailq` output in pieces (mailqPieces), each entry formatted when its
+ * piece is asked for. Entries print in the order given (Spool.list() returns them
+ * by ID, i.e. by arrival).
+ */
+export function mailqChunks(entries: readonly QueueEntry[], opts: MailqOptions): Generator<string> {
+  const now = opts.now ?? Date.now();
+  return mailqPieces(opts.spoolDir, entries.length, (function* () {
+    for (const e of entries) yield mailqEntry(e, now, opts.active);
+  })());
+}
+
+/** The whole of mailqChunks() as one string, ending with a newline (small queues, tests). */
+export function formatMailq(entries: readonly QueueEntry[], opts: MailqOptions): string {
+  return [...mailqChunks(entries, opts)].join('');
 }
 
 /** One message as Postfix's `postqueue -j` prints it, plus Mailstop's scheduling fields. */

@@ -28,7 +28,7 @@ import { decodeControl, encodeControl, encodeInlineHead } from './control-file.t
 import { createCorruptArea } from './corrupt.ts';
 import { createDirSync } from './dir-sync.ts';
 import { DIR_MODE, FILE_MODE, inBatches, isMissing, unlinkQuietly, writeFileSynced, writeSynced, writevAll, writevAllSync } from './fs-util.ts';
-import { readHead, readHeadFd } from './head.ts';
+import { readHead, readHeadFd, readRecord } from './head.ts';
 import { isQueueId, newQueueId } from './queue-id.ts';
 import type { RecoveryReport, ScanOptions, Spool, SpoolWriter } from './types.ts';
 import { scanSpool, type ScannedControl } from './scan.ts';
@@ -41,6 +41,9 @@ import { readHeaderBlockFd } from './read-headers.ts';
  * what update() copies when it rewrites an inline entry's record.
  */
 export const INLINE_MAX = 64 * 1024;
+
+/** What list() reads of each control file at first: a record with a few recipients fits. */
+const LIST_READ = 4096;
 
 /**
  * How long a free-space answer is reused: 1 s. In a second the spool grows by at
@@ -339,18 +342,40 @@ export function createSpool(dir: string): Spool {
     return { fd: openSync(path('df', id), 'r'), start: 0, prepend };
   }
 
-  async function list(): Promise<QueueEntry[]> {
+  /**
+   * Every committed entry, in ID order, handed to `each` as it is read: a caller
+   * that keeps only what it needs of each (mailq: its lines) lets the decoded
+   * records go at once instead of holding them all. Returns how many there were.
+   */
+  async function listEach(each: (entry: QueueEntry) => void): Promise<number> {
     let names: string[];
     try {
       names = await readdir(dir);
     } catch (err) {
-      if (isMissing(err)) return []; // no spool yet: an empty queue, and we create nothing
+      if (isMissing(err)) return 0; // no spool yet: an empty queue, and we create nothing
       throw err;
     }
     const ids = names.filter((n) => n.startsWith('qf') && isQueueId(n.slice(2))).map((n) => n.slice(2)).sort();
-    const read = await inBatches(ids, readControlNow);
-    // Damaged records are left alone here (list never modifies); recover() moves them.
-    return read.flatMap((d) => (d && d.ok ? [d.entry] : []));
+    // Only the record is needed (not the inline message's length, as a scan checks).
+    const scratch = Buffer.allocUnsafe(LIST_READ);
+    const qfPrefix = join(dir, 'qf'); // joined once: path.join per file is a tenth of a 10 000-entry listing
+    let count = 0;
+    await inBatches(ids, (id) => {
+      const text = readRecord(qfPrefix + id, scratch);
+      const d = text === null ? null : decodeControl(text, id);
+      // Damaged records are left alone here (listing never modifies); recover() moves them.
+      if (d?.ok) {
+        count++;
+        each(d.entry);
+      }
+    });
+    return count;
+  }
+
+  async function list(): Promise<QueueEntry[]> {
+    const entries: QueueEntry[] = [];
+    await listEach((e) => entries.push(e));
+    return entries;
   }
 
   return {
@@ -443,6 +468,7 @@ export function createSpool(dir: string): Spool {
       }
     },
     list,
+    listEach,
     async moveToCorrupt(id: QueueId, reason: string): Promise<CorruptEntry> {
       checkId(id);
       return serial(id, async () => {

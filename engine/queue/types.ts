@@ -72,6 +72,8 @@ export interface Spool {
   readHeaders(id: QueueId): Promise<string>;
   /** Read every control record without recovering (used by `mailq` when the engine is down). */
   list(): Promise<QueueEntry[]>;
+  /** The same entries handed over one by one as they are read (mailq keeps only their lines); resolves to their count. */
+  listEach(each: (entry: QueueEntry) => void): Promise<number>;
   /** Move an entry's files to the corrupt area with a reason; kept, never deleted. */
   moveToCorrupt(id: QueueId, reason: string): Promise<CorruptEntry>;
   listCorrupt(): Promise<CorruptEntry[]>;

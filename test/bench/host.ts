@@ -19,6 +19,8 @@ type Engine = Awaited<ReturnType<EngineModule['createEngine']>>;
 
 let mods: { engine: EngineModule; listing: ListingModule; console: ConsoleModule | null } | null = null;
 let engine: Engine | null = null;
+/** The host around the engine (control socket, pickup) when asked for: what `mailstop serve` runs. */
+let hosted: { close(): Promise<void> } | null = null;
 let consoleHandle: { url: string; close(): Promise<void> } | null = null;
 let bare: SMTPServer | null = null;
 let bareCount = 0;
@@ -51,9 +53,18 @@ const handlers: Record<string, (...args: any[]) => Promise<unknown>> = {
     return { rss: m.rss, heapUsed: m.heapUsed };
   },
 
-  async startEngine(home: string, settings: SettingsInput) {
+  /** withHost: also the control socket the CLI talks to (engine/host/index.ts), as `mailstop serve`. */
+  async startEngine(home: string, settings: SettingsInput, withHost = false) {
     await importAll();
-    engine = await mods!.engine.createEngine({ home, settings, passwdFile: '' });
+    if (withHost) {
+      const { startHost } = await import('../../engine/host/index.ts');
+      // The host starts the engine; subscribing below happens after, which the marks do not mind.
+      const h = await startHost({ home, settings, passwdFile: '' });
+      hosted = h;
+      engine = h.engine as Engine;
+    } else {
+      engine = await mods!.engine.createEngine({ home, settings, passwdFile: '' });
+    }
     engine.subscribe((e: EngineEvent) => {
       if (e.type === 'delivery:result' && e.status === 'sent') {
         if (marks.sent === 0) marks.firstSent = Date.now();
@@ -63,7 +74,7 @@ const handlers: Record<string, (...args: any[]) => Promise<unknown>> = {
       if (e.type === 'online:changed' && !e.online.online && marks.offlineAt === 0) marks.offlineAt = Date.now();
     });
     const t0 = performance.now();
-    await engine.start();
+    if (!hosted) await engine.start();
     const startMs = performance.now() - t0;
     const status = await engine.status();
     return { listeners: status.listeners, startMs, total: status.counts.total };
@@ -112,7 +123,9 @@ const handlers: Record<string, (...args: any[]) => Promise<unknown>> = {
   async stopEngine() {
     await consoleHandle?.close();
     consoleHandle = null;
-    await engine?.stop();
+    if (hosted) await hosted.close();
+    else await engine?.stop();
+    hosted = null;
     engine = null;
     return null;
   },

@@ -3,6 +3,7 @@
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import { spawn } from 'node:child_process';
+import { Writable } from 'node:stream';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -150,5 +151,35 @@ describe('control socket', () => {
     server = await serveControl(peer().api, sock);
     client = await connectControl(sock);
     expect(await client.status()).toEqual({ pid: 42 });
+  });
+
+  it('carries a text answer piece by piece into a slow reader, in order, then ends', async () => {
+    const pieces = Array.from({ length: 200 }, (_, i) => `piece ${i} `.padEnd(64 * 1024 - 1, '.') + '\n');
+    let made = 0;
+    server = await serveControl(peer().api, sock, undefined, {
+      mailq: async () => (function* () { for (const p of pieces) { made++; yield p; } })(),
+    });
+    client = await connectControl(sock);
+    // A reader that holds 16 KiB and drains slowly: the engine must wait for it, not buffer ~13 MB.
+    const got: string[] = [];
+    const sink = new Writable({
+      highWaterMark: 16 * 1024,
+      write(chunk, _enc, done) { got.push(String(chunk)); setTimeout(done, 1); },
+    });
+    const streaming = client.streamText('mailq', sink);
+    await new Promise((r) => setTimeout(r, 50));
+    const madeAt50ms = made;
+    await streaming;
+    expect(got.join('')).toBe(pieces.join(''));
+    // Backpressure: 50 ms in, the engine had made only a few of the 200 pieces.
+    expect(madeAt50ms).toBeLessThan(100);
+    // The connection still answers ordinary calls afterwards.
+    expect(await client.tailLog(1)).toEqual(['line 0']);
+  });
+
+  it('a text answer the engine does not offer is an "unknown method" error (an older engine: the CLI falls back)', async () => {
+    server = await serveControl(peer().api, sock);
+    client = await connectControl(sock);
+    await expect(client.streamText('mailq', new Writable({ write(_c, _e, done) { done(); } }))).rejects.toThrow(/^unknown method: mailq$/);
   });
 });
