@@ -35,7 +35,9 @@ function identity(file: string): string | null {
 function validatorFiles(): string[] {
   const here = fileURLToPath(import.meta.url);
   const ext = path.extname(here);
-  return ['schema', 'load', 'tls-files'].map((m) => path.join(path.dirname(here), m + ext));
+  // Every rule they import (names, modes, security-checks, access-map…) lives beside them.
+  return ['schema', 'load', 'tls-files', 'names', 'modes', 'security-checks', 'access-map', 'password-hash', 'admin-view']
+    .map((m) => path.join(path.dirname(here), m + ext));
 }
 
 const configFile = (home: string) => path.join(home, 'config.json');
