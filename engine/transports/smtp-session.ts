@@ -10,7 +10,7 @@ import type { Readable } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import type { DsnNotify, OutboundMessage } from '../contracts.ts';
 import type { Transcript } from './smtp-transcript.ts';
-import { cacheKey, politeClose, type ConnectionCache, type Reusable } from './smtp-cache.ts';
+import { cacheKey, isClosed, politeClose, type ConnectionCache, type Reusable } from './smtp-cache.ts';
 import { tlsLogLine } from '../tls/log-line.ts';
 import { downgrade8bit } from './downgrade-8bit.ts';
 
@@ -293,7 +293,11 @@ async function transact(live: Live, p: SessionParams, key: string, from: string,
     };
   } catch (err) {
     const e = err as NodemailerError;
-    conn.close();
+    // A refusal of the final "." (other than 421, the server closing) ends this
+    // transaction, not the session (RFC 5321 §4.1.1.4): every reply is in, and the
+    // next message to this server may use it, as Postfix does. Anything else: hang up.
+    const transactionOver = e.code === 'EMESSAGE' && !!e.responseCode && e.responseCode !== 421 && !isClosed(conn);
+    if (!(transactionOver && p.cache?.put(key, { conn, uses: live.uses + 1 }))) conn.close();
     if (!Buffer.isBuffer(stream)) stream.destroy();
     // No answer to MAIL FROM, or 421 (RFC 5321 §3.8: the server is closing this
     // session, e.g. its idle limit struck while we kept it): nothing was accepted.
