@@ -26,6 +26,7 @@ import type { AttemptOutcome, QmgrDeps } from './types.ts';
 import { closeIdleConnections } from '../transports/index.ts';
 
 export type { QmgrDeps, QmgrLog, AttemptOutcome } from './types.ts';
+export { indexable } from './store.ts';
 
 // The heartbeat's period: cron's finest field is one second, and a retry whose
 // time has come waits at most this long. Checking an in-memory index is cheap.
