@@ -1,6 +1,6 @@
 // What repeats across queued mail is kept once in the index: the client a
 // thousand messages came from, the sender of a mailing, the reply a dead MX gave
-// every message for it, the next hop's name. Each decoded control record (and
+// every message for it and the transcript lines around it, the next hop's name. Each decoded control record (and
 // each copy a commit makes) brings its own strings; with 100 000 queued those
 // copies are most of the index (issue 13: the engine's RSS with 100 000 queued).
 //
@@ -56,6 +56,12 @@ export class Sharer {
       recipients: e.recipients.map((r) => this.recipient(r)),
     };
     if (e.reason !== undefined) out.reason = this.str(e.reason);
+    // The last attempt's transcript (up to 200 lines) is the biggest part of a deferred
+    // entry, and after an outage thousands say the same ("Connecting to mx...",
+    // "connect: ECONNREFUSED"): each line is kept once. The array stays the entry's own.
+    if (e.transcript !== undefined) out.transcript = e.transcript.map((line) => this.str(line));
+    // Authentication-Results of mail from one sender often match word for word.
+    if (e.prepend !== undefined) out.prepend = this.str(e.prepend);
     return out;
   }
 

@@ -52,6 +52,16 @@ describe('Sharer', () => {
     expect(() => { shared.client.tls!.cipher = 'y'; }).toThrow(TypeError);
   });
 
+  it('transcripts keep their lines in order, each message its own array', () => {
+    const share = new Sharer();
+    const lines = ['*** Connecting to mx.dest.test [192.0.2.9]:25', '*** connect: ECONNREFUSED'];
+    const a = share.entry({ ...entry('A1', { address: '', protocol: 'local', daemon: 'cli' }), transcript: [...lines] });
+    const b = share.entry({ ...entry('A2', { address: '', protocol: 'local', daemon: 'cli' }), transcript: [...lines, '*** third'] });
+    expect(a.transcript).toEqual(lines);
+    expect(b.transcript).toEqual([...lines, '*** third']);
+    expect(a.transcript).not.toBe(b.transcript);
+  });
+
   it('different clients stay different', () => {
     const share = new Sharer();
     const a = share.entry(entry('A1', { address: '192.0.2.1', protocol: 'ESMTP', daemon: 'smtp' }));
