@@ -24,7 +24,7 @@ import { createDns, type Dns } from './dns/resolver.ts';
 import { createMailLog, type MailLog } from './log/maillog.ts';
 import { createPolicy } from './policy/index.ts';
 import { OnlineGate } from './qmgr/online.ts';
-import { Qmgr } from './qmgr/index.ts';
+import { indexable, Qmgr } from './qmgr/index.ts';
 import { createSpool } from './queue/spool.ts';
 import type { Spool } from './queue/types.ts';
 import { createResolver, type Resolver } from './resolve/index.ts';
@@ -189,7 +189,7 @@ export class MailEngine implements Engine {
       onLine: (line) => this.emit({ type: 'log:line', line }),
     });
     this.spool = createSpool(path.join(this.home, 'spool'));
-    const recovered = await this.spool.recover();
+    const recovered = await this.spool.recover({ keep: indexable });
     this.log.info(null, `starting Mailstop ${VERSION}: ${recovered.entries.length} queued message(s) recovered, ` +
       `${recovered.cleaned} half-written removed, ${recovered.corrupt.length} damaged moved to ${path.join(this.spool.dir, 'corrupt')}` +
       (recovered.young ? `, ${recovered.young} being written by another process left for a later scan` : ''));

@@ -19,11 +19,16 @@
 // signer chokes on) is logged and the message goes out unsigned, never lost.
 import type { KeyObject } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { dkimSign } from 'mailauth/lib/dkim/sign.js';
 import type { DkimKey, Settings } from '../config/schema.ts';
 import type { ClientInfo, OutboundMessage } from '../contracts.ts';
 import { DkimError, readPrivateKey } from './dkim-keys.ts';
 import { buffer } from 'node:stream/consumers';
+
+type DkimSign = typeof import('mailauth/lib/dkim/sign.js')['dkimSign'];
+
+/** mailauth's signer (~5 MB of heap): loaded by the first message signed, not by a server that signs nothing. */
+let signer: Promise<typeof import('mailauth/lib/dkim/sign.js')> | null = null;
+const loadSigner = () => (signer ??= import('mailauth/lib/dkim/sign.js'));
 
 export interface SignDeps {
   settings: Settings;
@@ -148,6 +153,7 @@ export async function signOutbound(message: OutboundMessage, deps: SignDeps): Pr
   }
   let signatures: string;
   try {
+    const { dkimSign } = await loadSigner();
     const result = await dkimSign(message.open() as Readable, {
       canonicalization: 'relaxed/relaxed',
       signTime: deps.now?.() ?? new Date(),
@@ -158,7 +164,7 @@ export async function signOutbound(message: OutboundMessage, deps: SignDeps): Pr
         algorithm: key.type === 'rsa' ? 'rsa-sha256' : 'ed25519-sha256',
       })),
       // mailauth's typings want one key at the top level; signatureData carries them all.
-    } as unknown as Parameters<typeof dkimSign>[1]);
+    } as unknown as Parameters<DkimSign>[1]);
     for (const e of result.errors ?? []) log(`DKIM: signer problem for ${signer}: ${describe(e)}`);
     signatures = (result.signatures ?? '').replace(/^(\r\n)+$/, '');
   } catch (err) {

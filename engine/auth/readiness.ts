@@ -5,7 +5,6 @@
 // domain; DMARC exists and our signatures align with From:. A DNS failure is
 // reported as "could not check", never as "wrong". Reads key files; never writes.
 import { isIP } from 'node:net';
-import { spf as checkSpf } from 'mailauth/lib/spf/index.js';
 import { createRequire } from 'node:module';
 import type { Settings } from '../config/schema.ts';
 import { DnsError, type Dns } from '../dns/resolver.ts';
@@ -14,8 +13,9 @@ import { DkimError, publicValueOf, zoneLine } from './dkim-keys.ts';
 
 type DmarcRecord = { p?: string; adkim?: string; aspf?: string; rr?: string; isOrgRecord?: boolean; d?: string };
 // mailauth's DMARC record lookup (with the organisational-domain fallback) ships without typings.
-const getDmarcRecord = createRequire(import.meta.url)('mailauth/lib/dmarc/get-dmarc-record.js') as
-  (domain: string, resolver: (name: string, rr: string) => Promise<unknown>) => Promise<false | DmarcRecord>;
+// Required when asked, like the SPF check: mailauth is not loaded by a server that never asks.
+const getDmarcRecord = (domain: string, resolver: (name: string, rr: string) => Promise<unknown>): Promise<false | DmarcRecord> =>
+  (createRequire(import.meta.url)('mailauth/lib/dmarc/get-dmarc-record.js') as typeof getDmarcRecord)(domain, resolver);
 
 import type { ReadinessItem } from '../types/dkim.ts';
 
@@ -110,6 +110,8 @@ async function checkSpfRecord(domain: string, { settings, dns }: ReadinessDeps):
   const items: ReadinessItem[] = [];
   const resolver = mailauthResolver(dns);
   for (const ip of from.ips) {
+    // Loaded here: the readiness check is a person's question, not the server's daily work.
+    const { spf: checkSpf } = await import('mailauth/lib/spf/index.js');
     const res = await checkSpf({ sender: `postmaster@${domain}`, ip, helo: settings.hostname, mta: settings.hostname, resolver } as never) as { status?: { result?: string } };
     const result = res?.status?.result ?? 'none';
     if (result === 'pass') {

@@ -7,7 +7,6 @@
 // hold in the queue or tag. A DNS failure is a temperror and never a refusal.
 // Answers a question; never writes the spool or the log.
 import type { Readable } from 'node:stream';
-import { authenticate } from 'mailauth';
 import type { Settings } from '../config/schema.ts';
 import type { Dns } from '../dns/resolver.ts';
 import { mailauthResolver } from './dns.ts';
@@ -45,6 +44,15 @@ export interface VerifyDeps {
 
 const TEMP = new Set(['temperror', 'temperr']);
 
+/**
+ * mailauth with everything it brings (ARC, BIMI's certificate parsing, an HTTP
+ * client, the public suffix list) is ~10 MB of heap and ~25 MB of RSS: loaded
+ * when the first stranger's message is checked, not at start — a relay or a
+ * laptop that only sends never pays for it.
+ */
+let mailauth: Promise<typeof import('mailauth')> | null = null;
+const loadMailauth = () => (mailauth ??= import('mailauth'));
+
 export function createVerifier(deps: VerifyDeps): Verify {
   const resolver = mailauthResolver(deps.dns);
   const random = deps.random ?? Math.random;
@@ -52,6 +60,7 @@ export function createVerifier(deps: VerifyDeps): Verify {
     const settings = deps.settings();
     const mta = settings.hostname;
     const ip = ctx.ip.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, '');
+    const { authenticate } = await loadMailauth();
     const res = await authenticate(message, {
       ip, ...(ctx.helo ? { helo: ctx.helo } : {}), sender: ctx.sender, mta, resolver,
       // BIMI is about showing logos, not about trust; it may also fetch over HTTPS.

@@ -6,8 +6,18 @@
 import type { QueueEntry, QueueId } from '../contracts.ts';
 import type { EngineEvent } from '../contracts.ts';
 import type { Spool } from '../queue/types.ts';
+import { Sharer } from './share.ts';
 
 export type RemoveWhy = 'delivered' | 'deleted' | 'bounced';
+
+/**
+ * One table for every store of the process: values are immutable and equal is
+ * equal, so two engines in one test process may as well share them too.
+ */
+const share = new Sharer();
+
+/** An entry as the index keeps it (share.ts); spool.recover's `keep`, so recovery never holds two copies. */
+export const indexable = (e: QueueEntry): QueueEntry => share.entry(e);
 
 export class EntryStore {
   private readonly index = new Map<QueueId, QueueEntry>();
@@ -15,7 +25,10 @@ export class EntryStore {
 
   constructor(private readonly spool: Spool, private readonly emit: (e: EngineEvent) => void) {}
 
-  /** Entries found by spool.recover() at start: indexed without events. */
+  /**
+   * Entries found by spool.recover() at start: indexed without events, as given —
+   * recover({ keep: indexable }) made them in the index's form as it read them.
+   */
   load(entries: QueueEntry[]): void {
     for (const e of entries) this.index.set(e.id, e);
   }
@@ -23,14 +36,17 @@ export class EntryStore {
   /** A newly committed entry (cleanup's onQueued). Idempotent. */
   add(entry: QueueEntry): boolean {
     if (this.index.has(entry.id)) return false;
-    this.index.set(entry.id, entry);
-    this.emit({ type: 'queue:added', entry });
+    const indexed = indexable(entry);
+    this.index.set(entry.id, indexed);
+    this.emit({ type: 'queue:added', entry: indexed });
     return true;
   }
 
   get(id: QueueId): QueueEntry | undefined { return this.index.get(id); }
   has(id: QueueId): boolean { return this.index.has(id); }
   values(): QueueEntry[] { return [...this.index.values()]; }
+  /** The entries without a copy of the list: for a loop that neither awaits nor changes the index. */
+  each(): IterableIterator<QueueEntry> { return this.index.values(); }
   get size(): number { return this.index.size; }
 
   /**
@@ -53,7 +69,7 @@ export class EntryStore {
    */
   amend(id: QueueId, fn: (entry: QueueEntry) => QueueEntry): void {
     const e = this.index.get(id);
-    if (e) this.index.set(id, fn(e));
+    if (e) this.index.set(id, indexable(fn(e)));
   }
 
   /** Durably replace an entry, then index it and tell subscribers. Call inside locked(). */
@@ -73,9 +89,10 @@ export class EntryStore {
       throw err;
     }
     if (!this.index.has(next.id)) return next; // removed meanwhile by a crash-recovery path: do not resurrect
-    this.index.set(next.id, next);
-    this.emit({ type: 'queue:changed', entry: next });
-    return next;
+    const indexed = indexable(next);
+    this.index.set(next.id, indexed);
+    this.emit({ type: 'queue:changed', entry: indexed });
+    return indexed;
   }
 
   /** Durably remove an entry. Call inside locked(). */

@@ -86,6 +86,7 @@ function sizeNow(p: string): number | null {
 export async function scanSpool(ctx: ScanContext, known: (id: QueueId) => boolean, opts: ScanOptions = {}): Promise<RecoveryReport> {
   const now = opts.now ?? Date.now();
   const grace = opts.graceMs ?? ORPHAN_GRACE_MS;
+  const keep = opts.keep ?? ((e: QueueEntry) => e);
   const path = (prefix: 'df' | 'qf' | 'tf', id: QueueId) => join(ctx.dir, prefix + id);
   const qfAll = new Set<QueueId>();
   const df: QueueId[] = [];
@@ -134,14 +135,14 @@ export async function scanSpool(ctx: ScanContext, known: (id: QueueId) => boolea
       if (decoded.inlineBytes < stored) {
         return { ok: false, id, reason: `control file is truncated: message has ${decoded.inlineBytes} of ${stored} bytes` };
       }
-      return { ok: true, entry: decoded.entry };
+      return { ok: true, entry: keep(decoded.entry) };
     }
     const size = sizeNow(path('df', id));
     if (size === null) return { ok: false, id, reason: 'data file is missing' };
     if (size < stored) {
       return { ok: false, id, reason: `data file is truncated: ${size} of ${stored} bytes` };
     }
-    return { ok: true, entry: decoded.entry };
+    return { ok: true, entry: keep(decoded.entry) };
   });
 
   const entries: QueueEntry[] = [];

@@ -43,6 +43,11 @@ export interface ScanOptions {
   now?: number;
   /** Orphan df/tf files younger than this are left for a later pass; default ORPHAN_GRACE_MS. */
   graceMs?: number;
+  /**
+   * What to keep of each entry as it is read (qmgr's index form, sharing what repeats):
+   * applied at once, so 100 000 decoded records are never all alive beside their copies.
+   */
+  keep?: (entry: QueueEntry) => QueueEntry;
 }
 
 export interface Spool {

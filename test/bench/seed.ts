@@ -49,6 +49,8 @@ export function seedSpool(spoolDir: string, n: number, now = Date.now()): string
       nextAttempt: now + 3600_000, lastAttempt: now - 60_000, reason: reply,
       client: { address: '127.0.0.1', helo: 'source.example', protocol: 'ESMTP', daemon: 'smtp' },
       messageId: `<bench.${i}@source.example>`, warned: true,
+      // What a refused connection leaves (transports/smtp-session.ts): part of every deferred entry.
+      transcript: [`*** Connecting to mx.${domain} [192.0.2.${1 + (i % DOMAINS) % 254}]:25`, `*** ${reply}`],
     };
     writeFileSync(path.join(spoolDir, `df${id}`), data, { mode: 0o600 });
     writeFileSync(path.join(spoolDir, `qf${id}`), encodeControl(entry), { mode: 0o600 });
