@@ -16,7 +16,7 @@ import { memory } from './memory.ts';
 import { online } from './online.ts';
 import { queuePage } from './queue-page.ts';
 import { relay } from './relay.ts';
-import { versusPostfix } from './versus-postfix.ts';
+import { mailqPostfix } from './mailq-postfix.ts';
 import { createContext, fmtMs, formatTable, row, type Measure, type Row } from './util.ts';
 
 const MEASURES: Record<string, Measure> = {
@@ -26,7 +26,7 @@ const MEASURES: Record<string, Measure> = {
   online,
   'queue-page': queuePage,
   cli,
-  'versus-postfix': versusPostfix,
+  'mailq-postfix': mailqPostfix,
 };
 
 function parseArgs(argv: string[]): { only: string[]; scale: number } {
@@ -49,7 +49,7 @@ function parseArgs(argv: string[]): { only: string[]; scale: number } {
       scale = Number(value());
       if (!(scale > 0)) throw new Error('--scale needs a positive number');
     } else if (a === '--help' || a === '-h') {
-      process.stdout.write('usage: npm run bench -- [--only accept,relay,memory,online,queue-page,cli,versus-postfix] [--scale 1]\n');
+      process.stdout.write('usage: npm run bench -- [--only accept,relay,memory,online,queue-page,cli,mailq-postfix] [--scale 1]\n');
       process.exit(0);
     } else {
       throw new Error(`unknown option ${a}`);
