@@ -209,10 +209,10 @@ export class Qmgr {
   get cronSchedules() { return this.cron.specs; }
 
   /** Entries by state; they add up to total. Being delivered right now: activeIds(). */
-  // The shown state without the shown entry: the console asks up to four times a
-  // second while mail arrives, and a copy of every entry each time (views()) was
-  // most of what an SMTP burst left for the collector.
   counts(): { total: number; active: number; deferred: number; hold: number } {
+    // The shown state without the shown entry: the console asks up to four times a
+    // second while mail arrives, and a copy of every entry each time (views()) was
+    // most of what an SMTP burst left for the collector.
     const c = { total: 0, active: 0, deferred: 0, hold: 0 };
     const now = this.deps.clock.now();
     for (const e of this.store.each()) {
