@@ -9,7 +9,7 @@
 import { startHost } from './host-client.ts';
 import { POSTQUEUE, postfixInstalled, startPostfix } from './postfix.ts';
 import {
-  benchSettings, fmtMs, fmtTimes, median, row, run, scaled, smtpPort, smtpSource, verdict,
+  benchSettings, fmtMs, fmtTimes, median, row, run, scaled, smtpPort, smtpSource, verdict, waitFor,
   type Measure, type Row, type StartedEngine,
 } from './util.ts';
 
@@ -41,9 +41,16 @@ export const mailqPostfix: Measure = async (ctx) => {
   };
   const postqueueOnce = async (): Promise<number> => {
     const p = await run(POSTQUEUE, ['-c', pfHeld.configDir, '-p']);
-    if (p.code !== 0 || !p.stdout.includes(`in ${queued} Request`)) throw new Error(`postqueue -p: exit ${p.code}, ${p.stderr.trim().slice(0, 200) || 'not every message listed'}`);
+    if (p.code !== 0 || !p.stdout.includes(`in ${queued} Request`)) {
+      const total = p.stdout.trim().split('\n').pop() ?? '';
+      throw new Error(`postqueue -p: exit ${p.code}, ${p.stderr.trim().slice(0, 200) || `not every message listed (${total})`}`);
+    }
     return p.ms;
   };
+  // Postfix's cleanup and qmgr move the last messages along after smtp-source ends:
+  // time its listing once all of them are in its queue (and listed).
+  await waitFor('Postfix to queue every message', async () => (await pfHeld.queued()) >= queued, 60_000, 200);
+  await waitFor('postqueue -p to list every message', () => postqueueOnce().then(() => true, () => false), 60_000, 500);
   const mailqRunning: number[] = [];
   const mailqM: number[] = [];
   const mailqP: number[] = [];
