@@ -78,9 +78,12 @@ export async function startPostfix(ctx: BenchContext, relayPort: number, extra: 
   await fsp.writeFile(path.join(configDir, 'main.cf'), Object.entries(main).map(([k, v]) => `${k} = ${v}`).join('\n') + '\n');
   await fsp.writeFile(path.join(configDir, 'master.cf'), masterCf(port));
   const stop = async () => {
+    const pid = Number((await fsp.readFile(path.join(queueDir, 'pid', 'master.pid'), 'utf8').catch(() => '')).trim());
     await exec(POSTFIX, ['-c', configDir, 'stop']).catch(() => {});
-    // `stop` returns once master is told; wait until its pid file is gone.
-    await waitFor('postfix to stop', async () => !(await fsp.access(path.join(queueDir, 'pid', 'master.pid')).then(() => true, () => false)), 15_000).catch(() => {});
+    // `stop` returns once master is told; wait until master has exited (it leaves its
+    // pid file behind, so the file says nothing).
+    const alive = () => { try { process.kill(pid, 0); return true; } catch { return false; } };
+    if (pid > 1) await waitFor('postfix to stop', () => !alive(), 15_000).catch(() => {});
   };
   ctx.defer(stop);
   await exec(POSTFIX, ['-c', configDir, 'start']).catch(async (e: { stderr?: string; message: string }) => {
