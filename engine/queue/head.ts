@@ -53,13 +53,8 @@ export function readHeadFd(fd: number): Head {
  * `scratch` is read again in full by readHeadFd. Null when the file is gone.
  */
 export function readRecord(path: string, scratch: Buffer): string | null {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch (err) {
-    if (isMissing(err)) return null;
-    throw err;
-  }
+  const fd = openIfPresent(path);
+  if (fd === null) return null;
   try {
     const n = readSync(fd, scratch, 0, scratch.length, 0);
     const nl = scratch.indexOf(0x0a);
@@ -72,16 +67,21 @@ export function readRecord(path: string, scratch: Buffer): string | null {
 
 /** The head of the file at `path`, or null when it does not exist. */
 export function readHead(path: string): Head | null {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch (err) {
-    if (isMissing(err)) return null;
-    throw err;
-  }
+  const fd = openIfPresent(path);
+  if (fd === null) return null;
   try {
     return readHeadFd(fd);
   } finally {
     closeSync(fd);
+  }
+}
+
+/** A descriptor for reading `path`, or null when it is gone (removed since the listing). */
+function openIfPresent(path: string): number | null {
+  try {
+    return openSync(path, 'r');
+  } catch (err) {
+    if (isMissing(err)) return null;
+    throw err;
   }
 }
