@@ -4,10 +4,8 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { main } from '../../../engine/cli/main.ts';
-import type { CliIo } from '../../../engine/cli/io.ts';
+import { runMain } from './in-process.ts';
 import { startDnsServer, type DnsServer } from '../../helpers/dns-server.ts';
 
 let home: string;
@@ -21,16 +19,7 @@ beforeEach(async () => {
 });
 afterEach(async () => { await dns.stop(); await fs.rm(home, { recursive: true, force: true }); });
 
-async function run(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let o = '';
-  let e = '';
-  stdout.on('data', (d) => { o += d; });
-  stderr.on('data', (d) => { e += d; });
-  const io: CliIo = { stdin: Readable.from([]), stdout, stderr, env: { MAILSTOP_HOME: home } };
-  return { code: await main(argv, io), stdout: o, stderr: e };
-}
+const run = (...argv: string[]) => runMain(argv, { MAILSTOP_HOME: home });
 
 describe('mailstop dkim (engine not running)', () => {
   it('keygen prints the record, show lists it, check reads it back from DNS', async () => {

@@ -4,10 +4,8 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { main } from '../../../engine/cli/main.ts';
-import type { CliIo } from '../../../engine/cli/io.ts';
+import { runMain } from './in-process.ts';
 
 let home: string;
 let etc: string;
@@ -18,17 +16,7 @@ beforeEach(async () => {
 });
 afterEach(async () => { await fs.rm(home, { recursive: true, force: true }); });
 
-async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let o = '';
-  let e = '';
-  stdout.on('data', (d) => { o += d; });
-  stderr.on('data', (d) => { e += d; });
-  const io: CliIo = { stdin: Readable.from([]), stdout, stderr, env: { MAILSTOP_HOME: path.join(home, 'data') } };
-  const code = await main(argv, io);
-  return { code, stdout: o, stderr: e };
-}
+const run = (argv: string[]) => runMain(argv, { MAILSTOP_HOME: path.join(home, 'data') });
 
 describe('mailstop import', () => {
   const usage = [

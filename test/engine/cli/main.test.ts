@@ -3,26 +3,14 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { main } from '../../../engine/cli/main.ts';
-import type { CliIo } from '../../../engine/cli/io.ts';
+import { runMain } from './in-process.ts';
 
 let home: string;
 beforeEach(async () => { home = await fs.mkdtemp(path.join(os.tmpdir(), 'mailstop-main-')); });
 afterEach(async () => { await fs.rm(home, { recursive: true, force: true }); });
 
-async function run(argv: string[], stdin = '', env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let o = '';
-  let e = '';
-  stdout.on('data', (d) => { o += d; });
-  stderr.on('data', (d) => { e += d; });
-  const io: CliIo = { stdin: Readable.from([Buffer.from(stdin)]), stdout, stderr, env: { MAILSTOP_HOME: home, ...env } };
-  const code = await main(argv, io);
-  return { code, stdout: o, stderr: e };
-}
+const run = (argv: string[], stdin = '', env: NodeJS.ProcessEnv = {}) => runMain(argv, { MAILSTOP_HOME: home, ...env }, stdin);
 
 describe('main', () => {
   const usageCases: { argv: string[]; want: { code: number; first: string } }[] = [
