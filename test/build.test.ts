@@ -3,7 +3,7 @@
 // without tsx), so what runs is the compiled JavaScript alone — no TypeScript
 // loader to fall back on, and the checkout's own dist/ is never touched. Then the
 // built CLI answers --help and queues and lists a real message in a real spool.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readdir, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -12,25 +12,16 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error plain JavaScript module without types
 import { isBuildCurrent } from '../bin/build.js';
+import { spawnCaptured, type CliResult } from './engine/cli/subprocess.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 let pkg: string;
 let home: string;
 
-function run(args: string[], stdin = '', env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function run(args: string[], stdin = '', env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
   const e: NodeJS.ProcessEnv = { ...process.env, MAILSTOP_HOME: home, ...env };
   delete e.MAILSTOP_FROM_SOURCE; // what a user runs: the build, not the sources
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd: pkg, env: e });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.on('error', () => {});
-    child.stdin.end(stdin);
-  });
+  return spawnCaptured(process.execPath, args, { cwd: pkg, env: e }, stdin);
 }
 
 beforeAll(async () => {

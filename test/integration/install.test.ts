@@ -5,7 +5,6 @@
 // forged or garbage drop files are refused; mutt works through it; privileged
 // commands stay with root; `mailstop uninstall` puts back what was there.
 // Needs root (to act as nobody with setpriv), as CI runs.
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -13,25 +12,15 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDnsServer, type DnsServer } from '../helpers/dns-server.ts';
 import { startSink, type Sink } from '../helpers/sink.ts';
-import { runCli, startServe, type CliResult, type Served } from '../engine/cli/subprocess.ts';
+import { runCli, spawnCaptured, startServe, type CliResult, type Served } from '../engine/cli/subprocess.ts';
 
 const NOBODY = 65534;
 const canRun = process.platform === 'linux' && process.getuid?.() === 0 && existsSync('/usr/bin/setpriv');
 
 /** Runs argv as nobody with an empty environment plus `env`. */
 function asNobody(argv: string[], stdin = '', env: Record<string, string> = {}, cwd = '/'): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('setpriv', [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', 'env', '-i',
-      ...Object.entries(env).map(([k, v]) => `${k}=${v}`), ...argv], { cwd });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.on('error', () => {});
-    child.stdin.end(stdin);
-  });
+  return spawnCaptured('setpriv', [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', 'env', '-i',
+    ...Object.entries(env).map(([k, v]) => `${k}=${v}`), ...argv], { cwd }, stdin);
 }
 
 async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, ms = 30_000): Promise<T> {

@@ -2,7 +2,7 @@
 // MAILSTOP_HOME set to a temporary data directory, beside a loopback DNS server
 // and a sink MX (the shared helpers). `serve` runs as a child whose printed
 // listener lines give the real ports. Nothing here imitates Mailstop itself.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,35 +15,34 @@ export const BIN = path.join(REPO, 'bin', 'mailstop.js');
 
 export interface CliResult { code: number | null; stdout: string; stderr: string }
 
-/** Runs `mailstop ARGS` with stdin; resolves when it exits. */
-export function runCli(home: string, args: string[], stdin: string | Buffer = '', env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+/**
+ * Runs `cmd args`, collecting its output; resolves when it exits. With `stdin`,
+ * that is written and the input closed; without, the input is left as it is.
+ */
+export function spawnCaptured(cmd: string, args: string[], options: SpawnOptions, stdin?: string | Buffer): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: REPO, env: { ...process.env, MAILSTOP_HOME: home, ...env }, stdio: ['pipe', 'pipe', 'pipe'],
-    });
+    const child = spawn(cmd, args, { ...options, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
+    child.stdout!.on('data', (d) => { stdout += d; });
+    child.stderr!.on('data', (d) => { stderr += d; });
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.on('error', () => {}); // a command that ignores stdin may close it first
-    child.stdin.end(stdin);
+    if (stdin === undefined) return;
+    child.stdin!.on('error', () => {}); // a command that ignores stdin may close it first
+    child.stdin!.end(stdin);
   });
+}
+
+/** Runs `mailstop ARGS` with stdin; resolves when it exits. */
+export function runCli(home: string, args: string[], stdin: string | Buffer = '', env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+  return spawnCaptured(process.execPath, [BIN, ...args], { cwd: REPO, env: { ...process.env, MAILSTOP_HOME: home, ...env } }, stdin);
 }
 
 /** Runs a shell pipeline with `mailstop` on PATH-less form: $MAILSTOP is the command. */
 export function runShell(home: string, script: string): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('sh', ['-c', script], {
-      cwd: REPO, env: { ...process.env, MAILSTOP_HOME: home, MAILSTOP: `${process.execPath} ${BIN}` },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  return spawnCaptured('sh', ['-c', script], {
+    cwd: REPO, env: { ...process.env, MAILSTOP_HOME: home, MAILSTOP: `${process.execPath} ${BIN}` },
   });
 }
 
