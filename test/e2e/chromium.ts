@@ -1,9 +1,16 @@
 // Debian's Chromium for the browser tests, driven by playwright-core (a test tool's own
 // browser download fails here). One place for its path and flags: no sandbox (root in
 // CI), no GPU, and none of the background traffic a fresh profile would start.
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { build } from 'vite';
 import type { EngineApi } from '../../engine/api.ts';
+import type { SettingsInput } from '../../engine/config/schema.ts';
 import { startConsole, type ConsoleHandle } from '../../engine/console/index.ts';
+import { createEngine, type Engine } from '../../engine/index.ts';
 
 export const CHROMIUM = '/usr/bin/chromium';
 
@@ -33,4 +40,49 @@ export async function openConsoleInChromium(engine: EngineApi, opts: { home: str
   await page.goto(consoleHandle.url);
   await page.getByRole('heading', { name: 'Overview', level: 2 }).waitFor();
   return { consoleHandle, browser, page };
+}
+
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
+/** Where page tests leave their screenshots. */
+export const ARTIFACTS = path.join(REPO, 'test-artifacts');
+
+export interface PageWorld { home: string; engine: Engine; page: Page; close(): Promise<void> }
+
+/**
+ * A page test's world: a fresh data directory with the UI built into it (our own
+ * build directory: other test runs may be building dist/ at the same moment), an
+ * engine on `settings` with loopback listeners, no console port of its own and mail
+ * held (queueonly, no online probe) unless `settings` says otherwise, and Chromium on
+ * its console (openConsoleInChromium). `prepare` runs on the data directory before
+ * the engine starts. close() undoes it all.
+ */
+export async function startPageWorld(name: string, settings: SettingsInput, pageErrors: string[],
+  prepare?: (home: string) => Promise<void>): Promise<PageWorld> {
+  const home = await fs.mkdtemp(path.join(os.tmpdir(), `mailstop-e2e-${name}-`));
+  // Undone in reverse, by close() or at once when a later step fails.
+  const undo: (() => Promise<unknown>)[] = [() => fs.rm(home, { recursive: true, force: true })];
+  const close = async () => { while (undo.length) await undo.pop()!(); };
+  try {
+    const uiDir = path.join(home, 'ui');
+    await build({ configFile: path.join(REPO, 'vite.config.ts'), logLevel: 'warn', build: { outDir: uiDir, emptyOutDir: true } });
+    await fs.mkdir(ARTIFACTS, { recursive: true });
+    await prepare?.(home);
+    const engine = await createEngine({
+      home, passwdFile: '',
+      settings: {
+        listen: { address: '127.0.0.1', smtp: 0, submission: false, smtps: false },
+        console: { port: false },
+        delivery: { mode: 'queueonly', online: { probe: 'none' } },
+        ...settings,
+      },
+    });
+    undo.push(() => engine.stop());
+    await engine.start();
+    const { consoleHandle, browser, page } = await openConsoleInChromium(engine, { home, staticDir: uiDir, pageErrors });
+    undo.push(() => consoleHandle.close(), () => browser.close());
+    return { home, engine, page, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
 }

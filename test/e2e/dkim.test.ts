@@ -2,62 +2,40 @@
 // (issue 15): a bad selector is refused in words; a key is generated and its
 // record shown in zone-file form; with that record (and SPF, DMARC) published on
 // a loopback DNS server, *Check DNS* says all is right; the Overview's health
-// panel runs the same check. Screenshot in test-artifacts/dkim-page.png.
+// panel runs the same check. Screenshot in test-ARTIFACTS/dkim-page.png.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { promises as fs, existsSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { type Browser, type Page } from 'playwright-core';
-import { build } from 'vite';
-import { type ConsoleHandle } from '../../engine/console/index.ts';
-import { createEngine, type Engine } from '../../engine/index.ts';
+import { type Page } from 'playwright-core';
+import type { Engine } from '../../engine/index.ts';
 import { startDnsServer, type DnsServer } from '../helpers/dns-server.ts';
-import { CHROMIUM, openConsoleInChromium } from './chromium.ts';
+import { ARTIFACTS, CHROMIUM, startPageWorld, type PageWorld } from './chromium.ts';
 
-const repo = fileURLToPath(new URL('../../', import.meta.url));
-const artifacts = path.join(repo, 'test-artifacts');
 
-let home: string;
+let world: PageWorld | undefined;
 let engine: Engine;
 let dns: DnsServer;
-let consoleHandle: ConsoleHandle;
-let browser: Browser;
 let page: Page;
 const pageErrors: string[] = [];
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) return;
-  home = await fs.mkdtemp(path.join(os.tmpdir(), 'mailstop-e2e-dkim-'));
   dns = await startDnsServer({
     'mail.shop.test': { a: ['192.0.2.10'] },
     'shop.test': { txt: ['v=spf1 ip4:192.0.2.10 -all'] },
     '_dmarc.shop.test': { txt: ['v=DMARC1; p=quarantine'] },
   });
-  const uiDir = path.join(home, 'ui');
-  await build({ configFile: path.join(repo, 'vite.config.ts'), logLevel: 'warn', build: { outDir: uiDir, emptyOutDir: true } });
-  await fs.mkdir(artifacts, { recursive: true });
-  engine = await createEngine({
-    home, passwdFile: '',
-    settings: {
-      hostname: 'mail.shop.test',
-      domains: { local: ['shop.test'] },
-      listen: { address: '127.0.0.1', smtp: 0, submission: false, smtps: false },
-      console: { port: false },
-      dns: { servers: [dns.server], timeout: '1s' },
-      delivery: { mode: 'queueonly', online: { probe: 'none' } },
-    },
-  });
-  await engine.start();
-  ({ consoleHandle, browser, page } = await openConsoleInChromium(engine, { home, staticDir: uiDir, pageErrors }));
+  world = await startPageWorld('dkim', {
+    hostname: 'mail.shop.test',
+    domains: { local: ['shop.test'] },
+    dns: { servers: [dns.server], timeout: '1s' },
+  }, pageErrors);
+  ({ engine, page } = world);
 }, 120_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await consoleHandle?.close();
-  await engine?.stop();
+  await world?.close();
   await dns?.stop();
-  if (home) await fs.rm(home, { recursive: true, force: true });
 });
 
 describe.skipIf(!existsSync(CHROMIUM))('DKIM & checks page in Chromium', () => {
@@ -85,7 +63,7 @@ describe.skipIf(!existsSync(CHROMIUM))('DKIM & checks page in Chromium', () => {
     expect(text).toMatch(/lets this server \(mail\.shop\.test\) send from 192\.0\.2\.10/);
     expect(text).toMatch(/DMARC record found: p=quarantine/);
     expect(text).not.toMatch(/fix/);
-    await page.screenshot({ path: path.join(artifacts, 'dkim-page.png'), fullPage: true });
+    await page.screenshot({ path: path.join(ARTIFACTS, 'dkim-page.png'), fullPage: true });
 
     await page.getByRole('navigation', { name: 'Pages' }).getByText('Overview', { exact: true }).click();
     await page.getByTestId('mail-auth-check-run').click();

@@ -3,29 +3,21 @@
 // (a bad mailertable key) that blocks Apply, leaves it out explicitly and applies;
 // then the Virtual users page shows the imported virtusertable, a new entry goes
 // through the change preview, and the address tester shows the "virtual:" step.
-// Screenshots land in test-artifacts/import-*.png.
+// Screenshots land in test-ARTIFACTS/import-*.png.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { promises as fs, existsSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { type Browser, type Page } from 'playwright-core';
-import { build } from 'vite';
-import { type ConsoleHandle } from '../../engine/console/index.ts';
-import { createEngine, type Engine } from '../../engine/index.ts';
-import { CHROMIUM, openConsoleInChromium } from './chromium.ts';
+import { type Page } from 'playwright-core';
+import type { Engine } from '../../engine/index.ts';
+import { ARTIFACTS, CHROMIUM, startPageWorld, type PageWorld } from './chromium.ts';
 
-const repo = fileURLToPath(new URL('../../', import.meta.url));
-const artifacts = path.join(repo, 'test-artifacts');
 
-let home: string;
+let world: PageWorld | undefined;
 let engine: Engine;
-let consoleHandle: ConsoleHandle;
-let browser: Browser;
 let page: Page;
 const pageErrors: string[] = [];
 
-const shot = (name: string) => page.screenshot({ path: path.join(artifacts, `import-${name}.png`), fullPage: true });
+const shot = (name: string) => page.screenshot({ path: path.join(ARTIFACTS, `import-${name}.png`), fullPage: true });
 
 async function openPage(label: string): Promise<void> {
   await page.getByRole('navigation', { name: 'Pages' }).getByText(label, { exact: true }).click();
@@ -35,31 +27,18 @@ async function openPage(label: string): Promise<void> {
 const file = (name: string, text: string) => ({ name, mimeType: 'text/plain', buffer: Buffer.from(text) });
 
 beforeAll(async () => {
-  home = await fs.mkdtemp(path.join(os.tmpdir(), 'mailstop-e2e-import-'));
-  const uiDir = path.join(home, 'ui');
-  await build({ configFile: path.join(repo, 'vite.config.ts'), logLevel: 'warn', build: { outDir: uiDir, emptyOutDir: true } });
-  await fs.mkdir(artifacts, { recursive: true });
-  for (const u of ['alice', 'bob']) await fs.mkdir(path.join(home, 'mail', u, 'new'), { recursive: true });
-  engine = await createEngine({
-    home, passwdFile: '',
-    settings: {
-      hostname: 'mail.office.test',
-      domains: { local: ['office.test'] },
-      listen: { address: '127.0.0.1', smtp: 0, submission: false, smtps: false },
-      console: { port: false },
-      dns: { servers: ['127.0.0.1:9'], timeout: '1s' },
-      delivery: { mode: 'queueonly', online: { probe: 'none' } },
-    },
+  world = await startPageWorld('import', {
+    hostname: 'mail.office.test',
+    domains: { local: ['office.test'] },
+    dns: { servers: ['127.0.0.1:9'], timeout: '1s' },
+  }, pageErrors, async (home) => {
+    for (const u of ['alice', 'bob']) await fs.mkdir(path.join(home, 'mail', u, 'new'), { recursive: true });
   });
-  await engine.start();
-  ({ consoleHandle, browser, page } = await openConsoleInChromium(engine, { home, staticDir: uiDir, pageErrors }));
+  ({ engine, page } = world);
 }, 120_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await consoleHandle?.close();
-  await engine?.stop();
-  if (home) await fs.rm(home, { recursive: true, force: true });
+  await world?.close();
 });
 
 describe.skipIf(!existsSync(CHROMIUM))('the Import page in a browser', () => {

@@ -3,32 +3,24 @@
 // remote address with "keep a copy here" — is saved and confirmed in the address
 // tester (local mailbox and remote target both in the trace); a domain migrated
 // with the quick form shows in the tester as its route. Screenshots of every
-// routing page land in test-artifacts/routing-*.png.
+// routing page land in test-ARTIFACTS/routing-*.png.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { promises as fs, existsSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { type Browser, type Page } from 'playwright-core';
-import { build } from 'vite';
-import { type ConsoleHandle } from '../../engine/console/index.ts';
-import { createEngine, type Engine } from '../../engine/index.ts';
-import { CHROMIUM, openConsoleInChromium } from './chromium.ts';
+import { type Page } from 'playwright-core';
+import type { Engine } from '../../engine/index.ts';
+import { ARTIFACTS, CHROMIUM, startPageWorld, type PageWorld } from './chromium.ts';
 
-const repo = fileURLToPath(new URL('../../', import.meta.url));
-const artifacts = path.join(repo, 'test-artifacts');
 const LOCAL = 'office.test';
 
-let home: string;
+let world: PageWorld | undefined;
 let engine: Engine;
-let consoleHandle: ConsoleHandle;
-let browser: Browser;
 let page: Page;
 const pageErrors: string[] = [];
 
 async function shot(name: string): Promise<void> {
   await page.evaluate(() => window.scrollTo(0, 0));
-  await page.screenshot({ path: path.join(artifacts, `routing-${name}.png`), fullPage: true });
+  await page.screenshot({ path: path.join(ARTIFACTS, `routing-${name}.png`), fullPage: true });
 }
 
 async function openPage(label: string): Promise<void> {
@@ -53,35 +45,20 @@ async function closeTester(): Promise<void> {
 }
 
 beforeAll(async () => {
-  home = await fs.mkdtemp(path.join(os.tmpdir(), 'mailstop-e2e-routing-'));
-  const uiDir = path.join(home, 'ui');
-  // Our own build directory: other test runs may be building dist/ at the same moment.
-  await build({ configFile: path.join(repo, 'vite.config.ts'), logLevel: 'warn', build: { outDir: uiDir, emptyOutDir: true } });
-  await fs.mkdir(artifacts, { recursive: true });
-  engine = await createEngine({
-    home, passwdFile: '',
-    settings: {
-      hostname: `mail.${LOCAL}`,
-      domains: { local: [LOCAL] },
-      listen: { address: '127.0.0.1', smtp: 0, submission: false, smtps: false },
-      console: { port: false },
-      // Nothing may leave for real DNS: an unanswering resolver on loopback.
-      dns: { servers: ['127.0.0.1:9'], timeout: '1s' },
-      delivery: { mode: 'queueonly', online: { probe: 'none' } },
-      aliases: { postmaster: ['root'], root: ['alice'] },
-      // alice's old .forward: everything to her old provider, no copy kept here.
-      forwards: { alice: ['alice@old-isp.example'] },
-    },
-  });
-  await engine.start();
-  ({ consoleHandle, browser, page } = await openConsoleInChromium(engine, { home, staticDir: uiDir, pageErrors }));
+  world = await startPageWorld('routing', {
+    hostname: `mail.${LOCAL}`,
+    domains: { local: [LOCAL] },
+    // Nothing may leave for real DNS: an unanswering resolver on loopback.
+    dns: { servers: ['127.0.0.1:9'], timeout: '1s' },
+    aliases: { postmaster: ['root'], root: ['alice'] },
+    // alice's old .forward: everything to her old provider, no copy kept here.
+    forwards: { alice: ['alice@old-isp.example'] },
+  }, pageErrors);
+  ({ engine, page } = world);
 }, 120_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await consoleHandle?.close();
-  await engine?.stop();
-  if (home) await fs.rm(home, { recursive: true, force: true });
+  await world?.close();
 });
 
 describe.skipIf(!existsSync(CHROMIUM))('routing pages in a browser', () => {

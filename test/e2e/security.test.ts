@@ -3,34 +3,26 @@
 // added (the password hashed by the engine, never stored); a self-signed
 // certificate is generated and described; the DNSBL *Test lookup* answers from a
 // loopback DNS server; every security page renders without a browser error and
-// the Overview's health panel shows. Screenshots land in test-artifacts/security-*.png.
+// the Overview's health panel shows. Screenshots land in test-ARTIFACTS/security-*.png.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { promises as fs, existsSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { type Browser, type Page } from 'playwright-core';
-import { build } from 'vite';
-import { type ConsoleHandle } from '../../engine/console/index.ts';
-import { createEngine, type Engine } from '../../engine/index.ts';
+import { type Page } from 'playwright-core';
+import type { Engine } from '../../engine/index.ts';
 import { parseHash } from '../../engine/policy/auth-users.ts';
 import { startDnsServer, type DnsServer } from '../helpers/dns-server.ts';
-import { CHROMIUM, openConsoleInChromium } from './chromium.ts';
+import { ARTIFACTS, CHROMIUM, startPageWorld, type PageWorld } from './chromium.ts';
 
-const repo = fileURLToPath(new URL('../../', import.meta.url));
-const artifacts = path.join(repo, 'test-artifacts');
 
-let home: string;
+let world: PageWorld | undefined;
 let engine: Engine;
 let dns: DnsServer;
-let consoleHandle: ConsoleHandle;
-let browser: Browser;
 let page: Page;
 const pageErrors: string[] = [];
 
 async function shot(name: string): Promise<void> {
   await page.evaluate(() => window.scrollTo(0, 0));
-  await page.screenshot({ path: path.join(artifacts, `security-${name}.png`), fullPage: true });
+  await page.screenshot({ path: path.join(ARTIFACTS, `security-${name}.png`), fullPage: true });
 }
 
 async function openPage(label: string): Promise<void> {
@@ -40,33 +32,19 @@ async function openPage(label: string): Promise<void> {
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) return;
-  home = await fs.mkdtemp(path.join(os.tmpdir(), 'mailstop-e2e-security-'));
   dns = await startDnsServer({ '2.0.0.127.bl.test': { a: ['127.0.0.2'], txt: ['test entry'] } });
-  const uiDir = path.join(home, 'ui');
-  await build({ configFile: path.join(repo, 'vite.config.ts'), logLevel: 'warn', build: { outDir: uiDir, emptyOutDir: true } });
-  await fs.mkdir(artifacts, { recursive: true });
-  engine = await createEngine({
-    home, passwdFile: '',
-    settings: {
-      hostname: 'mail.office.test',
-      domains: { local: ['office.test'], relay: ['192.168.10.0/24'] },
-      listen: { address: '127.0.0.1', smtp: 0, submission: false, smtps: false },
-      console: { port: false },
-      dns: { servers: [dns.server], timeout: '1s' },
-      antispam: { dnsbl: [{ zone: 'bl.test' }] },
-      delivery: { mode: 'queueonly', online: { probe: 'none' } },
-    },
-  });
-  await engine.start();
-  ({ consoleHandle, browser, page } = await openConsoleInChromium(engine, { home, staticDir: uiDir, pageErrors }));
+  world = await startPageWorld('security', {
+    hostname: 'mail.office.test',
+    domains: { local: ['office.test'], relay: ['192.168.10.0/24'] },
+    dns: { servers: [dns.server], timeout: '1s' },
+    antispam: { dnsbl: [{ zone: 'bl.test' }] },
+  }, pageErrors);
+  ({ engine, page } = world);
 }, 120_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await consoleHandle?.close();
-  await engine?.stop();
+  await world?.close();
   await dns?.stop();
-  if (home) await fs.rm(home, { recursive: true, force: true });
 });
 
 describe.skipIf(!existsSync(CHROMIUM))('security pages in a browser', () => {
