@@ -42,6 +42,12 @@ export async function openConsoleInChromium(engine: EngineApi, opts: { home: str
   return { consoleHandle, browser, page };
 }
 
+/** Go to a page by its name in the navigation, and wait for its heading. */
+export async function openPage(p: Page, label: string): Promise<void> {
+  await p.getByRole('navigation', { name: 'Pages' }).getByText(label, { exact: true }).click();
+  await p.getByRole('heading', { name: label, level: 2 }).waitFor();
+}
+
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 /** Where page tests leave their screenshots. */
 export const ARTIFACTS = path.join(REPO, 'test-artifacts');

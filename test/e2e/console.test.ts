@@ -13,7 +13,7 @@ import { buildRenderer } from './build-renderer.ts';
 import { startConsole, type ConsoleHandle } from '../../engine/console/index.ts';
 import { createEngine, type Engine } from '../../engine/index.ts';
 import { startSink, type Sink } from '../helpers/sink.ts';
-import { CHROMIUM, launchChromium, collectPageErrors } from './chromium.ts';
+import { CHROMIUM, collectPageErrors, launchChromium, openPage } from './chromium.ts';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const artifacts = path.join(repo, 'test-artifacts');
@@ -31,11 +31,6 @@ async function shot(name: string): Promise<void> {
   // Full-page shots of a scrolled page draw the fixed header mid-page; start at the top.
   await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: path.join(artifacts, `console-${name}.png`), fullPage: true });
-}
-
-async function openPage(label: string): Promise<void> {
-  await page.getByRole('navigation', { name: 'Pages' }).getByText(label, { exact: true }).click();
-  await page.getByRole('heading', { name: label, level: 2 }).waitFor();
 }
 
 beforeAll(async () => {
@@ -95,7 +90,7 @@ async function personAtTheConsole(): Promise<void> {
     await shot('overview');
 
     // Smart host: the loopback sink, plain SMTP, via the "25 plain" preset and a port.
-    await openPage('Smart host');
+    await openPage(page, 'Smart host');
     await page.getByRole('switch', { name: /Send all outgoing mail through a smart host/ }).check();
     await page.getByRole('button', { name: '25 plain' }).click();
     await page.getByRole('textbox', { name: 'Host', exact: true }).fill('127.0.0.1');
@@ -116,15 +111,15 @@ async function personAtTheConsole(): Promise<void> {
     expect(saved.smartHost).toMatchObject({ host: '127.0.0.1', port: sink.port, tls: 'none' });
 
     // Delivery: hold mode. A bad value first, to see the engine's message by its field.
-    await openPage('Delivery');
+    await openPage(page, 'Delivery');
     await page.getByRole('radio', { name: /Hold everything until a queue run or Flush/ }).check();
     await page.getByRole('textbox', { name: 'Warn the sender after' }).fill('soon');
     await page.getByTestId('save-button').click();
     await page.getByText('a duration such as 30s, 15m, 4h or 5d').first().waitFor();
     await shot('delivery-error');
     // The draft survives a trip to another page.
-    await openPage('Overview');
-    await openPage('Delivery');
+    await openPage(page, 'Overview');
+    await openPage(page, 'Delivery');
     expect(await page.getByRole('textbox', { name: 'Warn the sender after' }).inputValue()).toBe('soon');
     await page.getByRole('textbox', { name: 'Warn the sender after' }).fill('4h');
     await page.getByTestId('save-button').click();
@@ -133,7 +128,7 @@ async function personAtTheConsole(): Promise<void> {
     expect((await engine.getSettings()).delivery.mode).toBe('deferred');
 
     // Three messages by SMTP while the Queue page is open.
-    await openPage('Queue');
+    await openPage(page, 'Queue');
     const smtp = (await engine.status()).listeners.find((l) => l.name === 'smtp')!;
     const transport = nodemailer.createTransport({ host: '127.0.0.1', port: smtp.port, secure: false, ignoreTLS: true });
     for (const n of [1, 2, 3]) {
@@ -167,7 +162,7 @@ async function personAtTheConsole(): Promise<void> {
     expect(sink.messages).toHaveLength(0);
 
     // Flush queue on the Overview, watching its progress.
-    await openPage('Overview');
+    await openPage(page, 'Overview');
     await page.getByTestId('flush-button').click();
     await page.getByTestId('flush-progress').waitFor();
     await page.getByTestId('flush-summary').getByText('3 sent').waitFor({ timeout: 20_000 });
@@ -176,9 +171,9 @@ async function personAtTheConsole(): Promise<void> {
     expect(got.flatMap((m) => m.envelope.rcptTo).sort()).toEqual(['friend1@example.net', 'friend2@example.net', 'friend3@example.net']);
 
     // The queue emptied by itself, and the log shows the deliveries.
-    await openPage('Queue');
+    await openPage(page, 'Queue');
     await page.getByTestId('queue-empty').waitFor();
-    await openPage('Logs');
+    await openPage(page, 'Logs');
     await page.getByTestId('log-lines').getByText('stat=Sent', { exact: false }).first().waitFor();
     await page.getByTestId('log-filter').fill('friend2@example.net');
     await page.waitForFunction(() => {

@@ -15,7 +15,7 @@ import { MODE_WORDS } from '../../engine/api.ts';
 import { startConsole, type ConsoleHandle } from '../../engine/console/index.ts';
 import { createEngine, type Engine } from '../../engine/index.ts';
 import { startScriptedSmtp, type ScriptedSmtp } from '../helpers/scripted-smtp.ts';
-import { CHROMIUM, launchChromium } from './chromium.ts';
+import { CHROMIUM, launchChromium, openPage } from './chromium.ts';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const artifacts = path.join(repo, 'test-artifacts');
@@ -64,11 +64,6 @@ afterAll(async () => {
   if (home) await fs.rm(home, { recursive: true, force: true });
 });
 
-async function openPage(label: string): Promise<void> {
-  await page.getByRole('navigation', { name: 'Pages' }).getByText(label, { exact: true }).click();
-  await page.getByRole('heading', { name: label, level: 2 }).waitFor();
-}
-
 async function submit(to: string, subject: string): Promise<void> {
   const msg = `From: <me@laptop.test>\nTo: <${to}>\nSubject: ${subject}\n\nhello\n`;
   await engine.submit({ envelope: { sender: 'me@laptop.test', recipients: [{ address: to }] }, messageBase64: Buffer.from(msg).toString('base64') });
@@ -87,7 +82,7 @@ describe.skipIf(!existsSync(CHROMIUM))('delivery modes in the browser', () => {
       await page.getByTestId('mode-badge').getByText(MODE_WORDS.whenonline.short).waitFor();
       await page.getByTestId('overview-mode').getByText(MODE_WORDS.whenonline.label).waitFor();
 
-      await openPage('Delivery');
+      await openPage(page, 'Delivery');
       const radios = page.getByRole('radio');
       expect(await radios.count()).toBe(3);
       for (const label of ['Send when online, hold when offline', 'Queue only: send at queue runs', 'Hold everything until a queue run or Flush']) {

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { type Page } from 'playwright-core';
 import type { Engine } from '../../engine/index.ts';
 import { startDnsServer, type DnsServer } from '../helpers/dns-server.ts';
-import { ARTIFACTS, CHROMIUM, startPageWorld, type PageWorld } from './chromium.ts';
+import { ARTIFACTS, CHROMIUM, openPage, startPageWorld, type PageWorld } from './chromium.ts';
 
 
 let world: PageWorld | undefined;
@@ -40,8 +40,7 @@ afterAll(async () => {
 
 describe.skipIf(!existsSync(CHROMIUM))('DKIM & checks page in Chromium', () => {
   it('generates a key, shows the record, and checks the published records', async () => {
-    await page.getByRole('navigation', { name: 'Pages' }).getByText('DKIM & checks', { exact: true }).click();
-    await page.getByRole('heading', { name: 'DKIM & checks', level: 2 }).waitFor();
+    await openPage(page, 'DKIM & checks');
 
     await page.getByLabel('Selector').fill('bad selector');
     await page.getByTestId('dkim-keygen').click();

@@ -16,7 +16,7 @@ import { type Browser, type Page } from 'playwright-core';
 import { buildRenderer } from './build-renderer.ts';
 import { startConsole, type ConsoleHandle } from '../../engine/console/index.ts';
 import { createEngine, type Engine } from '../../engine/index.ts';
-import { CHROMIUM, launchChromium } from './chromium.ts';
+import { CHROMIUM, launchChromium, openPage } from './chromium.ts';
 
 
 let root: string;
@@ -47,11 +47,6 @@ async function startOne(name: string): Promise<{ engine: Engine; console: Consol
   return { engine, console: handle, home };
 }
 
-async function openPage(label: string): Promise<void> {
-  await page.getByRole('navigation', { name: 'Pages' }).getByText(label, { exact: true }).click();
-  await page.getByRole('heading', { name: label, level: 2 }).waitFor();
-}
-
 beforeAll(async () => {
   root = await fs.mkdtemp(path.join(os.tmpdir(), 'mailstop-e2e-hardening-'));
   uiDir = path.join(root, 'ui');
@@ -79,7 +74,7 @@ describe.skipIf(!existsSync(CHROMIUM))('settings forms refuse what cannot work (
   }, 60_000);
 
   it('Certificates: a missing certificate file and a bad cipher list, each named beside its field', async () => {
-    await openPage('Certificates');
+    await openPage(page, 'Certificates');
     await page.getByRole('textbox', { name: 'Certificate file' }).fill('/nonexistent/cert.pem');
     await page.getByRole('textbox', { name: 'Key file' }).fill('/nonexistent/key.pem');
     await page.getByRole('textbox', { name: /Cipher list/ }).fill('NOT-A-CIPHER:BOGUS');
@@ -95,7 +90,7 @@ describe.skipIf(!existsSync(CHROMIUM))('settings forms refuse what cannot work (
   }, 60_000);
 
   it('Routes: a route to "not a host!!" is refused on its host field', async () => {
-    await openPage('Routes');
+    await openPage(page, 'Routes');
     await page.getByRole('button', { name: 'New route' }).click();
     await page.getByRole('textbox', { name: 'Route 1 domain' }).fill('corp.example');
     await page.getByRole('textbox', { name: 'Route 1 host' }).fill('not a host!!');
@@ -109,7 +104,7 @@ describe.skipIf(!existsSync(CHROMIUM))('settings forms refuse what cannot work (
   }, 60_000);
 
   it('Domains: "foo..bar" is refused on its row', async () => {
-    await openPage('Domains');
+    await openPage(page, 'Domains');
     await page.getByRole('textbox', { name: 'Add domain' }).fill('foo..bar');
     await page.getByRole('button', { name: 'Add domain' }).click();
     const message = page.getByText('"foo..bar" has an empty label', { exact: false }).first();
@@ -122,7 +117,7 @@ describe.skipIf(!existsSync(CHROMIUM))('settings forms refuse what cannot work (
   }, 60_000);
 
   it('Delivery: a retry delay of 99999999999999999999d is refused with its bound', async () => {
-    await openPage('Delivery');
+    await openPage(page, 'Delivery');
     await page.getByRole('textbox', { name: 'First retry after' }).fill('99999999999999999999d');
     await page.getByTestId('save-button').click();
     await page.getByTestId('save-notice').getByText('Not saved', { exact: false }).waitFor();

@@ -9,7 +9,7 @@ import { promises as fs, existsSync } from 'node:fs';
 import path from 'node:path';
 import { type Page } from 'playwright-core';
 import type { Engine } from '../../engine/index.ts';
-import { ARTIFACTS, CHROMIUM, startPageWorld, type PageWorld } from './chromium.ts';
+import { ARTIFACTS, CHROMIUM, openPage, startPageWorld, type PageWorld } from './chromium.ts';
 
 
 let world: PageWorld | undefined;
@@ -18,11 +18,6 @@ let page: Page;
 const pageErrors: string[] = [];
 
 const shot = (name: string) => page.screenshot({ path: path.join(ARTIFACTS, `import-${name}.png`), fullPage: true });
-
-async function openPage(label: string): Promise<void> {
-  await page.getByRole('navigation', { name: 'Pages' }).getByText(label, { exact: true }).click();
-  await page.getByRole('heading', { name: label, level: 2 }).waitFor();
-}
 
 const file = (name: string, text: string) => ({ name, mimeType: 'text/plain', buffer: Buffer.from(text) });
 
@@ -43,7 +38,7 @@ afterAll(async () => {
 
 describe.skipIf(!existsSync(CHROMIUM))('the Import page in a browser', () => {
   it('shows a plan with a refused line, applies only when it is left out, and the virtual users arrive', async () => {
-    await openPage('Import');
+    await openPage(page, 'Import');
     await page.getByTestId('choose-files').setInputFiles([
       file('sendmail.mc', "OSTYPE(`linux')dnl\ndefine(`confDELIVERY_MODE', `deferred')dnl\nFEATURE(`mailertable')dnl\nFEATURE(`virtusertable')dnl\ndefine(`confTO_IDENT', `0')dnl\n"),
       file('mailertable', '# routes\nold.test\tesmtp:[192.0.2.7]\nbad!key\tesmtp:[192.0.2.8]\n'),
@@ -70,7 +65,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the Import page in a browser', () => {
     expect(s.routes).toEqual([{ domain: 'old.test', mailer: 'esmtp', host: '[192.0.2.7]' }]);
     expect(s.virtual).toEqual({ 'info@shop.test': ['alice'], '@shop.test': ['error:nouser No such user here'] });
 
-    await openPage('Virtual users');
+    await openPage(page, 'Virtual users');
     expect(await page.getByRole('textbox', { name: 'Targets of info@shop.test' }).inputValue()).toBe('alice');
     await page.getByRole('button', { name: 'Add virtual address' }).click();
     await page.getByRole('textbox', { name: 'Virtual address 3', exact: true }).fill('sales@shop.test');
@@ -93,7 +88,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the Import page in a browser', () => {
   it('takes dropped Postfix files and refuses a $variable main.cf does not define, naming its line', async () => {
     await page.keyboard.press('Escape'); // the address tester drawer of the test before
     await page.getByRole('dialog').waitFor({ state: 'detached' });
-    await openPage('Import');
+    await openPage(page, 'Import');
     await page.getByRole('radiogroup', { name: 'Configuration kind' }).getByText('Postfix', { exact: true }).click();
     // A real drop event carrying files, as a file manager's drag produces.
     const transfer = await page.evaluateHandle(() => {

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { type Page } from 'playwright-core';
 import type { Engine } from '../../engine/index.ts';
-import { ARTIFACTS, CHROMIUM, startPageWorld, type PageWorld } from './chromium.ts';
+import { ARTIFACTS, CHROMIUM, openPage, startPageWorld, type PageWorld } from './chromium.ts';
 
 const LOCAL = 'office.test';
 
@@ -21,11 +21,6 @@ const pageErrors: string[] = [];
 async function shot(name: string): Promise<void> {
   await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: path.join(ARTIFACTS, `routing-${name}.png`), fullPage: true });
-}
-
-async function openPage(label: string): Promise<void> {
-  await page.getByRole('navigation', { name: 'Pages' }).getByText(label, { exact: true }).click();
-  await page.getByRole('heading', { name: label, level: 2 }).waitFor();
 }
 
 /** Opens the tester drawer, tests one address and returns the trace's lines. */
@@ -63,7 +58,7 @@ afterAll(async () => {
 
 describe.skipIf(!existsSync(CHROMIUM))('routing pages in a browser', () => {
   it('edits alice\'s forwarding, keeps a copy, and the address tester shows both deliveries', async () => {
-    await openPage('Forwarding');
+    await openPage(page, 'Forwarding');
     const card = page.getByTestId('forward-alice');
     await card.getByRole('button', { name: 'Remove alice@old-isp.example' }).click();
 
@@ -100,7 +95,7 @@ describe.skipIf(!existsSync(CHROMIUM))('routing pages in a browser', () => {
   }, 60_000);
 
   it('migrates a domain with the quick form, and the tester shows its route', async () => {
-    await openPage('Routes');
+    await openPage(page, 'Routes');
     const migrate = page.getByRole('form', { name: 'Migrate a domain' });
     // Error path first: not an IP.
     await migrate.getByRole('textbox', { name: 'Domain' }).fill('oldcorp.example');
@@ -128,14 +123,14 @@ describe.skipIf(!existsSync(CHROMIUM))('routing pages in a browser', () => {
   }, 60_000);
 
   it('shows the other routing pages with their checks and previews', async () => {
-    await openPage('Domains');
+    await openPage(page, 'Domains');
     await page.getByRole('switch', { name: /Catch-all for unknown local users/ }).check();
     await page.getByTestId('catch-all-warning').getByText('spam target', { exact: false }).waitFor();
     await page.getByTestId('change-preview').getByText('catch-all (LUSER_RELAY): local:spamtrap').waitFor();
     await shot('domains');
     await page.getByRole('button', { name: 'Discard changes' }).click();
 
-    await openPage('Aliases');
+    await openPage(page, 'Aliases');
     await page.getByRole('textbox', { name: '/etc/aliases text' }).fill('sales: alice, bob@partner.example\ndev-null: /dev/null\nbroken alice\nlist: :include:/nonexistent/list\n');
     await page.getByRole('button', { name: 'Check', exact: true }).click();
     await page.getByTestId('import-problems').getByText('line 3: error: missing ":"', { exact: false }).waitFor();
@@ -149,7 +144,7 @@ describe.skipIf(!existsSync(CHROMIUM))('routing pages in a browser', () => {
     await shot('aliases');
     await page.getByRole('button', { name: 'Discard changes' }).click();
 
-    await openPage('Rewriting');
+    await openPage(page, 'Rewriting');
     await page.getByRole('textbox', { name: 'Masquerade as' }).fill(LOCAL);
     await page.getByRole('textbox', { name: 'Sample sender' }).fill(`alice@mail.${LOCAL}`);
     await page.getByTestId('rewrite-headerSender').getByText(`alice@${LOCAL}`, { exact: true }).waitFor();

@@ -11,7 +11,7 @@ import { type Page } from 'playwright-core';
 import type { Engine } from '../../engine/index.ts';
 import { parseHash } from '../../engine/policy/auth-users.ts';
 import { startDnsServer, type DnsServer } from '../helpers/dns-server.ts';
-import { ARTIFACTS, CHROMIUM, startPageWorld, type PageWorld } from './chromium.ts';
+import { ARTIFACTS, CHROMIUM, openPage, startPageWorld, type PageWorld } from './chromium.ts';
 
 
 let world: PageWorld | undefined;
@@ -23,11 +23,6 @@ const pageErrors: string[] = [];
 async function shot(name: string): Promise<void> {
   await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: path.join(ARTIFACTS, `security-${name}.png`), fullPage: true });
-}
-
-async function openPage(label: string): Promise<void> {
-  await page.getByRole('navigation', { name: 'Pages' }).getByText(label, { exact: true }).click();
-  await page.getByRole('heading', { name: label, level: 2 }).waitFor();
 }
 
 beforeAll(async () => {
@@ -49,7 +44,7 @@ afterAll(async () => {
 
 describe.skipIf(!existsSync(CHROMIUM))('security pages in a browser', () => {
   it('the relay tester refuses a stranger and lets a relay network through', async () => {
-    await openPage('Relaying');
+    await openPage(page, 'Relaying');
     await page.getByTestId('relay-ip').fill('203.0.113.9');
     await page.getByTestId('relay-rcpt').fill('victim@elsewhere.example');
     await page.getByTestId('relay-test').click();
@@ -62,7 +57,7 @@ describe.skipIf(!existsSync(CHROMIUM))('security pages in a browser', () => {
   });
 
   it('adds a user; only a scrypt hash reaches the settings', async () => {
-    await openPage('Users');
+    await openPage(page, 'Users');
     await page.getByTestId('user-name').fill('alice');
     await page.getByTestId('user-password').fill('wonderland');
     await page.getByRole('button', { name: 'Add user' }).click();
@@ -77,7 +72,7 @@ describe.skipIf(!existsSync(CHROMIUM))('security pages in a browser', () => {
   });
 
   it('generates a self-signed certificate and describes it', async () => {
-    await openPage('Certificates');
+    await openPage(page, 'Certificates');
     await page.getByTestId('cert-none').waitFor();
     await page.getByTestId('generate-self-signed').click();
     await page.getByTestId('cert-result').getByText('Self-signed certificate generated.', { exact: false }).waitFor();
@@ -88,7 +83,7 @@ describe.skipIf(!existsSync(CHROMIUM))('security pages in a browser', () => {
   });
 
   it('Test lookup asks the block list', async () => {
-    await openPage('Block lists');
+    await openPage(page, 'Block lists');
     await page.getByTestId('dnsbl-test').click();
     await page.getByTestId('dnsbl-results').getByText('LISTED').waitFor();
     expect(await page.getByTestId('dnsbl-results').innerText()).toContain('bl.test → 127.0.0.2 "test entry"');
@@ -96,14 +91,14 @@ describe.skipIf(!existsSync(CHROMIUM))('security pages in a browser', () => {
   });
 
   it('the access map and privacy pages render, and the Overview shows the health panel', async () => {
-    await openPage('Access map');
+    await openPage(page, 'Access map');
     await page.getByRole('button', { name: 'Add rule' }).click();
     await page.getByRole('textbox', { name: 'Key 1' }).waitFor();
     await shot('access-map');
-    await openPage('Privacy & limits');
+    await openPage(page, 'Privacy & limits');
     await page.getByText('confBAD_RCPT_THROTTLE').waitFor();
     await shot('privacy');
-    await openPage('Overview');
+    await openPage(page, 'Overview');
     const health = page.getByTestId('health-panel');
     if (await health.count()) await health.getByText('Open relay').waitFor();
     expect(pageErrors).toEqual([]);

@@ -18,7 +18,7 @@ import { buildRenderer } from './build-renderer.ts';
 import { startConsole, type ConsoleHandle } from '../../engine/console/index.ts';
 import { createEngine, type Engine } from '../../engine/index.ts';
 import { startSink, type Sink } from '../helpers/sink.ts';
-import { CHROMIUM, launchChromium, collectPageErrors } from './chromium.ts';
+import { CHROMIUM, collectPageErrors, launchChromium, openPage } from './chromium.ts';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const artifacts = path.join(repo, 'test-artifacts');
@@ -37,11 +37,6 @@ const submit = (sender: string, to: string) => engine.submit({
   envelope: { sender, recipients: [{ address: to }] },
   messageBase64: Buffer.from(`From: ${sender || 'MAILER-DAEMON@laptop.test'}\nTo: ${to}\nSubject: to ${to}\n\nhello\n`).toString('base64'),
 });
-
-async function openPage(p: Page, label: string): Promise<void> {
-  await p.getByRole('navigation', { name: 'Pages' }).getByText(label, { exact: true }).click();
-  await p.getByRole('heading', { name: label, level: 2 }).waitFor();
-}
 
 /**
  * axe-core (the engine @axe-core/playwright drives) injected once into the
