@@ -6,6 +6,7 @@ import { useEffect, useState } from 'react';
 import type { HealthItem } from '../../engine/api.ts';
 import { MailAuthCheck } from '../pages/dkim/mail-auth-check.tsx';
 import { useLive } from '../state/context.tsx';
+import { useAction } from './use-action.ts';
 
 const COLOR = { ok: 'teal', warn: 'orange', error: 'red' } as const;
 const TITLE: Record<HealthItem['item'], string> = {
@@ -16,19 +17,8 @@ const TITLE: Record<HealthItem['item'], string> = {
 export function HealthPanel() {
   const { client } = useLive();
   const [items, setItems] = useState<HealthItem[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  async function run(probeSmartHost = false): Promise<void> {
-    setBusy(true);
-    setError(null);
-    try {
-      setItems(await client.healthCheck({ probeSmartHost }));
-    } catch (err) {
-      setError(err instanceof Error ? err.message : String(err));
-    } finally {
-      setBusy(false);
-    }
-  }
+  const { busy, error, act } = useAction();
+  const run = (probeSmartHost = false) => act(async () => setItems(await client.healthCheck({ probeSmartHost })));
   useEffect(() => { void run(); }, []); // eslint-disable-line react-hooks/exhaustive-deps
   const order = { error: 0, warn: 1, ok: 2 };
   return (

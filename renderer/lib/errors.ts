@@ -28,3 +28,6 @@ export function plainError(text: string): string {
   }
   return text;
 }
+
+/** What a failed call says, as text (an Error's message, anything else as it prints). */
+export const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));

@@ -11,23 +11,12 @@ import { SaveBar, useSettingsForm } from '../../components/settings-form.tsx';
 import { useLive, useLiveState } from '../../state/context.tsx';
 import { errorText, SecurityPage } from '../security/shared.tsx';
 import { ReadinessList } from './readiness-list.tsx';
+import { useAction } from '../../components/use-action.ts';
 
 function DomainCard({ d, onChange }: { d: DkimDomainInfo; onChange: () => void }) {
   const { client } = useLive();
   const [check, setCheck] = useState<ReadinessItem[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  async function act(fn: () => Promise<unknown>): Promise<void> {
-    setBusy(true);
-    setError(null);
-    try {
-      await fn();
-    } catch (err) {
-      setError(errorText(err));
-    } finally {
-      setBusy(false);
-    }
-  }
+  const { busy, error, act } = useAction();
   return (
     <Card withBorder data-testid={`dkim-domain-${d.domain}`}>
       <Group justify="space-between">
@@ -76,21 +65,12 @@ function NewKey({ suggest, onMade }: { suggest: string; onMade: () => void }) {
   const [selector, setSelector] = useState('');
   const [type, setType] = useState<'rsa' | 'ed25519' | 'both'>('rsa');
   const [force, setForce] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  async function make(): Promise<void> {
-    setBusy(true);
-    setError(null);
-    try {
-      await client.dkimKeygen(domain.trim() || suggest, { type, force, ...(selector.trim() ? { selector: selector.trim() } : {}) });
-      setSelector('');
-      onMade();
-    } catch (err) {
-      setError(errorText(err));
-    } finally {
-      setBusy(false);
-    }
-  }
+  const { busy, error, act } = useAction();
+  const make = () => act(async () => {
+    await client.dkimKeygen(domain.trim() || suggest, { type, force, ...(selector.trim() ? { selector: selector.trim() } : {}) });
+    setSelector('');
+    onMade();
+  });
   return (
     <Card withBorder>
       <Text fw={600}>New key</Text>

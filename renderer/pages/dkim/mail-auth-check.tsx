@@ -4,26 +4,17 @@ import { Button, Group, Stack, Text } from '@mantine/core';
 import { useState } from 'react';
 import type { ReadinessItem } from '../../../engine/api.ts';
 import { useLive } from '../../state/context.tsx';
-import { errorText } from '../security/shared.tsx';
 import { ReadinessList } from './readiness-list.tsx';
+import { useAction } from '../../components/use-action.ts';
 
 export function MailAuthCheck() {
   const { client } = useLive();
   const [results, setResults] = useState<{ domain: string; items: ReadinessItem[] }[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  async function run(): Promise<void> {
-    setBusy(true);
-    setError(null);
-    try {
-      const domains = await client.dkimShow();
-      setResults(await Promise.all(domains.map(async (d) => ({ domain: d.domain, items: await client.dkimCheck(d.domain) }))));
-    } catch (err) {
-      setError(errorText(err));
-    } finally {
-      setBusy(false);
-    }
-  }
+  const { busy, error, act } = useAction();
+  const run = () => act(async () => {
+    const domains = await client.dkimShow();
+    setResults(await Promise.all(domains.map(async (d) => ({ domain: d.domain, items: await client.dkimCheck(d.domain) }))));
+  });
   return (
     <Stack gap="xs" mt="md" data-testid="mail-auth-check">
       <Group justify="space-between">

@@ -6,6 +6,7 @@ import { Alert, Badge, Button, Drawer, Group, List, Stack, Text, TextInput } fro
 import { useState, type FormEvent } from 'react';
 import type { Resolution, ResolveStep } from '../../../engine/contracts.ts';
 import { useLive } from '../../state/context.tsx';
+import { useAction } from '../../components/use-action.ts';
 
 const STAGE_COLOR: Record<ResolveStep['stage'], string> = {
   input: 'gray', rewrite: 'grape', local: 'blue', virtual: 'pink', alias: 'cyan', forward: 'teal',
@@ -38,24 +39,14 @@ function Verdict({ r }: { r: Resolution }) {
 export function AddressTester({ initial = '' }: { initial?: string }) {
   const { client } = useLive();
   const [address, setAddress] = useState(initial);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, act } = useAction();
   const [result, setResult] = useState<{ address: string; r: Resolution } | null>(null);
-  const [error, setError] = useState<string | null>(null);
 
   async function test(e?: FormEvent): Promise<void> {
     e?.preventDefault();
     const a = address.trim();
     if (a === '') return;
-    setBusy(true);
-    setError(null);
-    try {
-      setResult({ address: a, r: await client.testAddress(a) });
-    } catch (err) {
-      setResult(null);
-      setError(err instanceof Error ? err.message : String(err));
-    } finally {
-      setBusy(false);
-    }
+    await act(async () => setResult({ address: a, r: await client.testAddress(a) }), () => setResult(null));
   }
 
   return (

@@ -6,6 +6,7 @@ import { Alert, Button, Card, Group, List, Text, Textarea } from '@mantine/core'
 import { useState } from 'react';
 import type { EngineApi } from '../../../engine/api.ts';
 import { useLive } from '../../state/context.tsx';
+import { useAction } from '../../components/use-action.ts';
 
 type Parsed = Awaited<ReturnType<EngineApi['parseAliases']>>;
 
@@ -13,22 +14,10 @@ export function AliasImport({ onImport }: { onImport(aliases: Record<string, str
   const { client } = useLive();
   const [text, setText] = useState('');
   const [parsed, setParsed] = useState<Parsed | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, act } = useAction();
   const count = parsed ? Object.keys(parsed.aliases).length : 0;
 
-  async function parse(): Promise<void> {
-    setBusy(true);
-    setError(null);
-    try {
-      setParsed(await client.parseAliases(text));
-    } catch (err) {
-      setParsed(null);
-      setError(err instanceof Error ? err.message : String(err));
-    } finally {
-      setBusy(false);
-    }
-  }
+  const parse = () => act(async () => setParsed(await client.parseAliases(text)), () => setParsed(null));
 
   return (
     <Card withBorder>

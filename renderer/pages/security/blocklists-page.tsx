@@ -8,7 +8,8 @@ import type { DnsblResult } from '../../../engine/api.ts';
 import { SaveBar, useSettingsForm } from '../../components/settings-form.tsx';
 import { useLive } from '../../state/context.tsx';
 import { RemoveIcon } from '../routing/page-shell.tsx';
-import { errorText, SecurityPage, Verdict } from './shared.tsx';
+import { SecurityPage, Verdict } from './shared.tsx';
+import { useAction } from '../../components/use-action.ts';
 
 type Antispam = Settings['antispam'];
 type List = Antispam['dnsbl'][number];
@@ -19,19 +20,8 @@ function LookupTester({ lists }: { lists: List[] }) {
   const { client } = useLive();
   const [ip, setIp] = useState('127.0.0.2');
   const [results, setResults] = useState<DnsblResult[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  async function run(): Promise<void> {
-    setBusy(true);
-    setError(null);
-    try {
-      setResults(await client.testDnsbl(ip.trim(), lists.filter((l) => l.zone)));
-    } catch (err) {
-      setError(errorText(err));
-    } finally {
-      setBusy(false);
-    }
-  }
+  const { busy, error, act } = useAction();
+  const run = () => act(async () => setResults(await client.testDnsbl(ip.trim(), lists.filter((l) => l.zone))));
   return (
     <Card withBorder>
       <Text fw={600}>Test lookup</Text>

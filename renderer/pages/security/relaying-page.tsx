@@ -7,7 +7,8 @@ import type { RelayTestResult } from '../../../engine/api.ts';
 import { SaveBar, useSettingsForm } from '../../components/settings-form.tsx';
 import { useLive } from '../../state/context.tsx';
 import { ListEditor } from '../routing/page-shell.tsx';
-import { errorText, SecurityPage, Verdict } from './shared.tsx';
+import { SecurityPage, Verdict } from './shared.tsx';
+import { useAction } from '../../components/use-action.ts';
 
 function RelayTester() {
   const { client } = useLive();
@@ -15,19 +16,10 @@ function RelayTester() {
   const [user, setUser] = useState('');
   const [rcpt, setRcpt] = useState('');
   const [result, setResult] = useState<RelayTestResult | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  async function run(): Promise<void> {
-    setBusy(true);
-    setError(null);
+  const { busy, error, act } = useAction();
+  function run(): Promise<void> {
     setResult(null);
-    try {
-      setResult(await client.testRelay({ client: ip.trim(), recipient: rcpt.trim(), ...(user.trim() ? { user: user.trim() } : {}) }));
-    } catch (err) {
-      setError(errorText(err));
-    } finally {
-      setBusy(false);
-    }
+    return act(async () => setResult(await client.testRelay({ client: ip.trim(), recipient: rcpt.trim(), ...(user.trim() ? { user: user.trim() } : {}) })));
   }
   return (
     <Card withBorder>

@@ -24,4 +24,4 @@ export function Verdict({ ok, label, detail, testId }: { ok: boolean; label: str
   );
 }
 
-export const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
+export { errorText } from '../../lib/errors.ts';
